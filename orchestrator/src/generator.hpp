@@ -1,0 +1,74 @@
+// Load generators behind one interface: wrk (closed loop) and hellobench's own loadgen
+// (closed and open loop). Each runs as a separate process pinned to its CPU set, so the
+// orchestrator can measure its CPU like the server's.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hellobench {
+
+struct LoadSpec {
+  std::string url;  // http://127.0.0.1:PORT/path
+  int connections = 16;
+  int threads = 1;
+  std::chrono::milliseconds duration{10000};
+  std::optional<double> rate;  // requests/s for an open-loop trial; nullopt = closed loop
+  std::chrono::milliseconds timeout{2000};
+  std::vector<int> cpus;  // CPU set for the generator process
+};
+
+struct LatencyMicros {
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
+};
+
+struct LoadResult {
+  std::uint64_t requests = 0;
+  double duration_s = 0;
+  double rps = 0;
+  LatencyMicros latency_us;
+  // connect, read, write, timeout, parse, status_4xx, status_5xx (0 when none)
+  std::map<std::string, std::uint64_t> errors;
+  std::uint64_t total_errors() const;
+  std::string raw_output;  // what the generator printed, kept for the run folder
+};
+
+struct GeneratorError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class RunningLoad {
+ public:
+  virtual ~RunningLoad() = default;
+  virtual pid_t pid() const = 0;
+  // Waits for the generator to finish and parses its output; throws GeneratorError when it
+  // failed or printed something unparseable (the message carries its stderr).
+  virtual LoadResult wait() = 0;
+};
+
+class Generator {
+ public:
+  virtual ~Generator() = default;
+  virtual std::string name() const = 0;           // "wrk" or "loadgen"
+  virtual bool supports_open_loop() const = 0;    // fixed offered rate
+  virtual std::string version() const = 0;        // for results.json environment
+  // Starts the generator; its stdout and stderr go under log_dir.
+  virtual std::unique_ptr<RunningLoad> start(const LoadSpec& spec,
+                                             const std::filesystem::path& log_dir) = 0;
+};
+
+// name: "wrk" or "loadgen"; program: the executable (path or name in PATH).
+// Throws GeneratorError for an unknown name.
+std::unique_ptr<Generator> make_generator(const std::string& name,
+                                          const std::filesystem::path& program);
+
+}  // namespace hellobench
