@@ -1,0 +1,68 @@
+//! rust-server: parse the arguments, start the runtime, serve until SIGTERM or SIGINT.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use rust_server::{parse_args, serve, Args, Command, Config, USAGE};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, SignalKind};
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Run(args)) => args,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("rust-server: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rust-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> std::io::Result<()> {
+    // available_parallelism honours the affinity mask (sched_getaffinity) and cgroup quotas.
+    let threads = match args.threads {
+        Some(threads) => threads.get(),
+        None => std::thread::available_parallelism()?.get(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve_until_signal(args))?;
+    // Connections cut off at the shutdown timeout are dropped here, without waiting.
+    runtime.shutdown_background();
+    Ok(())
+}
+
+async fn serve_until_signal(args: Args) -> std::io::Result<()> {
+    let address = SocketAddr::new(args.bind, args.port);
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|error| std::io::Error::new(error.kind(), format!("bind {address}: {error}")))?;
+    // Signals are caught before the listening line, so a SIGTERM right after it is handled.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", listener.local_addr()?)?;
+    stdout.flush()?;
+    drop(stdout);
+    let shutdown = async {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    };
+    serve(listener, Config::default(), shutdown).await;
+    Ok(())
+}

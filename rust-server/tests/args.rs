@@ -1,0 +1,99 @@
+//! Command-line parsing: the flags, their defaults, and one-line errors that name the flag.
+
+use std::net::IpAddr;
+use std::num::NonZeroUsize;
+
+use rust_server::{parse_args, Args, Command};
+
+fn parse(args: &[&str]) -> Result<Command, String> {
+    parse_args(args.iter().map(|a| a.to_string()))
+}
+
+fn run(args: &[&str]) -> Args {
+    match parse(args) {
+        Ok(Command::Run(args)) => args,
+        other => panic!("{args:?} gave {other:?}"),
+    }
+}
+
+fn error(args: &[&str]) -> String {
+    let message = parse(args).expect_err("expected an error");
+    assert!(!message.contains('\n'), "not one line: {message:?}");
+    message
+}
+
+#[test]
+fn no_arguments_give_port_8080_on_loopback_with_default_threads() {
+    let args = run(&[]);
+    assert_eq!(args.port, 8080);
+    assert_eq!(args.bind, "127.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(args.threads, None);
+}
+
+#[test]
+fn flags_take_their_value_as_the_next_argument_or_after_equals() {
+    let args = run(&["--port", "0", "--bind=::1", "--threads", "3"]);
+    assert_eq!(args.port, 0);
+    assert_eq!(args.bind, "::1".parse::<IpAddr>().unwrap());
+    assert_eq!(args.threads, NonZeroUsize::new(3));
+    assert_eq!(run(&["--port=65535"]).port, 65535);
+}
+
+#[test]
+fn a_bracketed_ipv6_address_is_accepted() {
+    assert_eq!(
+        run(&["--bind", "[::1]"]).bind,
+        "::1".parse::<IpAddr>().unwrap()
+    );
+}
+
+#[test]
+fn help_is_its_own_command() {
+    assert_eq!(parse(&["--help"]), Ok(Command::Help));
+    assert_eq!(parse(&["--port", "1", "-h"]), Ok(Command::Help));
+}
+
+#[test]
+fn a_bad_port_is_an_error_naming_the_flag() {
+    for value in ["65536", "-1", "http", ""] {
+        let message = error(&["--port", value]);
+        assert!(message.starts_with("--port:"), "{message}");
+        assert!(message.contains(&format!("{value:?}")), "{message}");
+    }
+}
+
+#[test]
+fn a_bad_bind_address_is_an_error_naming_the_flag() {
+    for value in ["localhost", "256.0.0.1", "127.0.0.1:80"] {
+        assert!(error(&["--bind", value]).starts_with("--bind:"), "{value}");
+    }
+}
+
+#[test]
+fn threads_must_be_1_to_1024() {
+    for value in ["0", "1025", "two", "-2"] {
+        assert!(
+            error(&["--threads", value]).starts_with("--threads:"),
+            "{value}"
+        );
+    }
+    assert_eq!(run(&["--threads", "1024"]).threads, NonZeroUsize::new(1024));
+}
+
+#[test]
+fn a_flag_without_its_value_is_an_error() {
+    assert_eq!(error(&["--port"]), "--port: missing value");
+    assert_eq!(
+        error(&["--threads", "2", "--bind"]),
+        "--bind: missing value"
+    );
+}
+
+#[test]
+fn an_unknown_flag_or_a_stray_argument_is_an_error() {
+    assert_eq!(error(&["--verbose"]), "unknown flag --verbose (try --help)");
+    assert_eq!(
+        error(&["--port=1", "8080"]),
+        "unexpected argument \"8080\" (try --help)"
+    );
+}
