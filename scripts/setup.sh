@@ -10,9 +10,9 @@ DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   wrk curl binutils
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
-GO_MIN="1.21"
+GO_MIN="1.26"  # go-server's go.mod: an older go line would build with old compatibility settings
 RUST_MIN="1.75"
 
 say() { printf 'setup: %s\n' "$*" >&2; }

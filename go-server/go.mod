@@ -1,0 +1,3 @@
+module hellobench/go-server
+
+go 1.26
