@@ -40,6 +40,10 @@ struct LoadResult {
   std::map<std::string, std::uint64_t> errors;
   std::uint64_t total_errors() const;
   std::string raw_output;  // what the generator printed, kept for the run folder
+  // Figures only one generator reports, by name: wrk "bytes", "latency_stdev_us"; loadgen
+  // "latency_p9999_us", "latency_stddev_us", "reconnects", "late_sends", "unsent",
+  // "connections", "offered_rate" (absent when closed loop).
+  std::map<std::string, double> extra;
 };
 
 struct GeneratorError : std::runtime_error {
@@ -61,7 +65,10 @@ class Generator {
   virtual std::string name() const = 0;           // "wrk" or "loadgen"
   virtual bool supports_open_loop() const = 0;    // fixed offered rate
   virtual std::string version() const = 0;        // for results.json environment
-  // Starts the generator; its stdout and stderr go under log_dir.
+  // Starts the generator; its stdout and stderr go under log_dir (created if missing) as
+  // <name>.stdout and <name>.stderr, with wrk's report script as wrk-report.lua: give each run
+  // its own folder. Throws GeneratorError for a spec the generator cannot run (wrk: a rate or a
+  // duration that is not whole seconds) or a program that cannot be started.
   virtual std::unique_ptr<RunningLoad> start(const LoadSpec& spec,
                                              const std::filesystem::path& log_dir) = 0;
 };

@@ -39,6 +39,8 @@ struct Ratio {
   double ratio = 0;  // median(a) / median(b)
   Interval ci95;     // bootstrap: resample a and b independently, ratio of medians
 };
+// Samples must be >= 0 and median(b) > 0 (std::invalid_argument otherwise). A resample whose
+// median of b is 0 counts as an infinite ratio, so ci95.high may be +infinity.
 Ratio ratio_of_medians(const std::vector<double>& a, const std::vector<double>& b,
                        std::uint64_t seed = 1, int resamples = 10000);
 
