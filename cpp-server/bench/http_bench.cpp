@@ -1,0 +1,77 @@
+// Microbenchmarks of the request path's CPU work, without sockets: parse a request with the
+// server's Beast parser setup, and write a response into a reused buffer.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "cpp_server/http_date.hpp"
+#include "cpp_server/request_parser.hpp"
+#include "cpp_server/routes.hpp"
+
+namespace {
+
+namespace http = boost::beast::http;
+using cpp_server::Endpoint;
+
+// What wrk sends.
+constexpr std::string_view kWrkRequest = "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
+// What a browser-like client sends.
+constexpr std::string_view kBrowserRequest =
+    "GET /json HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
+    "Accept: application/json,text/html;q=0.9,*/*;q=0.8\r\nAccept-Language: en-GB,en;q=0.5\r\n"
+    "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\r\n";
+
+// A fresh parser per request, as in the server (Beast parsers are single-use), and a target
+// string whose capacity carries over, as the connection's does.
+void parse(benchmark::State& state, std::string_view request) {
+  std::string target;
+  target.reserve(256);
+  for (auto _ : state) {
+    cpp_server::RequestParser parser(target);
+    boost::system::error_code ec;
+    parser.eager(true);
+    const std::size_t used = parser.put(boost::asio::buffer(request.data(), request.size()), ec);
+    benchmark::DoNotOptimize(used);
+    benchmark::DoNotOptimize(target.data());
+    if (ec || !parser.is_done()) state.SkipWithError("parse failed");
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * request.size()));
+}
+void BM_ParseWrkRequest(benchmark::State& state) { parse(state, kWrkRequest); }
+void BM_ParseBrowserRequest(benchmark::State& state) { parse(state, kBrowserRequest); }
+BENCHMARK(BM_ParseWrkRequest);
+BENCHMARK(BM_ParseBrowserRequest);
+
+void BM_Route(benchmark::State& state) {
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(cpp_server::route(http::verb::get, "/io?ms=25"));
+  }
+}
+BENCHMARK(BM_Route);
+
+// The response written into a buffer reused across iterations, as a connection reuses its own.
+void write_response(benchmark::State& state, Endpoint endpoint) {
+  std::string out;
+  out.reserve(4096);
+  for (auto _ : state) {
+    out.clear();
+    cpp_server::append_response(out, endpoint, {});
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * out.size()));
+}
+void BM_WriteHelloResponse(benchmark::State& state) { write_response(state, Endpoint::hello); }
+void BM_WriteJsonResponse(benchmark::State& state) { write_response(state, Endpoint::json); }
+void BM_WriteUserResponse(benchmark::State& state) { write_response(state, Endpoint::user); }
+BENCHMARK(BM_WriteHelloResponse);
+BENCHMARK(BM_WriteJsonResponse);
+BENCHMARK(BM_WriteUserResponse);
+
+void BM_CurrentHttpDate(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(cpp_server::current_http_date().data());
+}
+BENCHMARK(BM_CurrentHttpDate);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,62 @@
+// Server settings and the command line that sets them.
+#pragma once
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cpp_server {
+
+// How worker threads share the event loop. See README.md for the measurements behind the default.
+enum class IoModel {
+  // One io_context per thread, each with its own connections; the acceptor hands new
+  // connections out round-robin. No locks and no strands on the request path.
+  context_per_thread,
+  // One io_context run by all threads; every connection's handlers go through a strand.
+  shared_context,
+};
+
+struct ServerOptions {
+  boost::asio::ip::address bind_address = boost::asio::ip::make_address_v4("127.0.0.1");
+  std::uint16_t port = 8080;  // 0 picks a free port; Server::local_endpoint() tells which
+  unsigned threads = 1;
+  IoModel io_model = IoModel::context_per_thread;
+  // A request's header section must be complete this long after the connection opened (first
+  // request) or after the request's first byte (later requests on a keep-alive connection).
+  std::chrono::milliseconds header_timeout{10'000};
+  // A keep-alive connection waiting this long for its next request is closed. Also bounds how
+  // long a client may take to read a response or send a body.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // After stop(), requests in flight get this long to finish before their connections are cut.
+  std::chrono::milliseconds shutdown_grace{1'000};
+  // After an error response, the server reads and discards what the client still sends for at
+  // most this long before closing, so the client sees the response rather than a reset.
+  std::chrono::milliseconds linger{500};
+  std::size_t header_limit_bytes = 8 * 1024;  // request line and header fields together
+  std::uint64_t body_limit_bytes = 1024 * 1024;
+};
+
+// The number of CPUs in this process's affinity mask (sched_getaffinity), at least 1.
+unsigned affinity_cpu_count();
+
+// A bad command line; what() is one line that names the flag.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommandLine {
+  ServerOptions options;
+  bool help_requested = false;
+  std::string help_text;
+};
+
+// Parses --port, --bind, --threads and --io-model (args excludes the program name). Throws
+// UsageError. --threads defaults to affinity_cpu_count().
+CommandLine parse_command_line(const std::vector<std::string>& args);
+
+}  // namespace cpp_server

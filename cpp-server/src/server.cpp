@@ -1,0 +1,524 @@
+#include "cpp_server/server.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "cpp_server/request_parser.hpp"
+#include "cpp_server/routes.hpp"
+
+namespace cpp_server {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// Timeouts are checked against CLOCK_MONOTONIC_COARSE: a few ns to read (the request path reads
+// it once or twice per request) and a few ms of granularity, nothing next to 10 s and 60 s.
+using Clock = std::chrono::steady_clock;
+Clock::time_point coarse_now() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Clock::time_point(std::chrono::seconds(now.tv_sec) +
+                           std::chrono::nanoseconds(now.tv_nsec));
+}
+constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
+
+// Read size, and so the read buffer's usual capacity: a connection holds about 12 KiB (this and
+// its 4 KiB of output). A header section up to the 8 KiB limit grows the buffer as needed.
+constexpr std::size_t kReadSize = 8 * 1024;
+// Pipelined responses are gathered into one write up to this size.
+constexpr std::size_t kMaxBatchedOutput = 64 * 1024;
+
+http::status status_for_parse_error(const error_code& ec) {
+  if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
+  if (ec == http::error::body_limit) return http::status::payload_too_large;
+  return http::status::bad_request;
+}
+
+class Connection;
+
+// An event loop with its connections. In the context_per_thread model each worker has one
+// thread; in the shared_context model a single worker has them all.
+class Worker {
+  // Declared first, so that they outlive `context` and the connections its handlers may hold.
+  std::mutex mutex_;  // guards connections_, stopping_, tearing_down_ and the two timers
+  std::unordered_set<Connection*> connections_;
+  bool stopping_ = false;
+  bool tearing_down_ = false;
+
+ public:
+  Worker(const ServerOptions& options, int concurrency_hint)
+      : options(options),
+        context(concurrency_hint),
+        sweep_timer_(context),
+        grace_timer_(context),
+        // Often enough that a timeout fires at most 1/8 of it, and at most 250 ms, late; a
+        // sweep is a pass over the worker's connections, cheap at 4 per second.
+        sweep_interval_(std::clamp(std::min(options.header_timeout, options.idle_timeout) / 8,
+                                   std::chrono::milliseconds(5), std::chrono::milliseconds(250))) {}
+
+  // Connections still held by handlers that never ran (a server destroyed without draining)
+  // unregister while the context destroys those handlers, after the timers are gone.
+  ~Worker() {
+    std::lock_guard lock(mutex_);
+    tearing_down_ = true;
+  }
+
+  const ServerOptions& options;
+  asio::io_context context;
+
+  // Registers a connection; false once shutdown has begun (the caller then closes it).
+  bool add(Connection* connection) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    connections_.insert(connection);
+    return true;
+  }
+  void remove(Connection* connection) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(connection);
+    if (stopping_ && connections_.empty() && !tearing_down_) {
+      sweep_timer_.cancel();
+      grace_timer_.cancel();
+    }
+  }
+
+  void start_sweeping() {
+    std::lock_guard lock(mutex_);
+    arm_sweep();
+  }
+
+  // Closes idle connections, marks busy ones to close after their response, and cuts whatever
+  // is still open after the grace period.
+  void begin_shutdown();
+
+ private:
+  void arm_sweep() {
+    sweep_timer_.expires_after(sweep_interval_);
+    sweep_timer_.async_wait([this](error_code ec) {
+      if (!ec) sweep();
+    });
+  }
+  // Checks every connection's deadline (header, idle, write, linger). One timer per worker
+  // instead of one per connection keeps timer-queue work off the request path.
+  void sweep();
+  // Fills `live` with the live connections, each kept alive by a shared_ptr for the visit.
+  void snapshot(std::vector<std::shared_ptr<Connection>>& live);
+
+  asio::steady_timer sweep_timer_;
+  asio::steady_timer grace_timer_;
+  const std::chrono::milliseconds sweep_interval_;
+  // Reused by every sweep, so that a sweep allocates nothing once it has seen the most
+  // connections; only the sweep timer's handler touches it.
+  std::vector<std::shared_ptr<Connection>> sweep_list_;
+};
+
+// One client connection: read, parse, answer (in order, batching pipelined answers into one
+// write), repeat. All of its handlers run one at a time: on its worker's single thread, or
+// through its strand in the shared_context model.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Worker& worker, tcp::socket socket)
+      : worker_(worker), socket_(std::move(socket)), io_timer_(socket_.get_executor()) {}
+
+  ~Connection() {
+    if (registered_) worker_.remove(this);
+  }
+
+  void start() {
+    registered_ = worker_.add(this);
+    error_code ec;
+    if (!registered_) {
+      socket_.close(ec);
+      return;
+    }
+    // Responses go out in a single write each; Nagle would only hold back pipelined batches.
+    socket_.set_option(tcp::no_delay(true), ec);
+    // Writes are tried directly first and fall back to an async write only when the socket
+    // buffer is full: this saves a trip through the scheduler per response.
+    socket_.non_blocking(true, ec);
+    out_.reserve(4096);
+    deadline_ = coarse_now() + worker_.options.header_timeout;
+    drive();
+  }
+
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+  void check_deadline(Clock::time_point now) {
+    if (!closed_ && now >= deadline_) close_now();
+  }
+
+  void begin_shutdown() {
+    shutting_down_ = true;
+    if (read_pending_ && is_idle()) close_now();
+  }
+
+  void close_now() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ec;
+    socket_.close(ec);  // completes pending operations with operation_aborted
+    io_timer_.cancel();
+  }
+
+ private:
+  enum class Next { need_input, output_full, waiting_io, close };
+
+  // Between requests: nothing buffered and no request begun.
+  bool is_idle() const { return !parser_ && in_.size() == 0; }
+
+  // The connection's state machine, as a loop so that pipelined input does not recurse.
+  void drive() {
+    for (;;) {
+      if (closed_) return;
+      const Next next = handle_buffered_requests();
+      if (next == Next::waiting_io) return;          // the timer's handler calls drive() again
+      if (!out_.empty() && !write_output()) return;  // the write's handler calls drive()
+      if (next == Next::close) return close_gracefully();
+      if (next == Next::output_full) continue;
+      if (!answered_since_read_) return start_read();
+      // Just answered: the client's next request is at best a round trip away, so reading now
+      // would only find EAGAIN (Asio tries every read at once). Reading after the handlers
+      // already queued on this thread gives the request time to arrive.
+      answered_since_read_ = false;
+      return asio::post(socket_.get_executor(),
+                        [self = shared_from_this()] { self->resume_read(); });
+    }
+  }
+
+  Next handle_buffered_requests() {
+    if (close_after_write_) return Next::close;
+    for (;;) {
+      if (in_.size() == 0) return Next::need_input;
+      if (!parser_) begin_request();
+      error_code ec;
+      const std::size_t used = parser_->put(in_.data(), ec);
+      in_.consume(used);
+      if (ec == http::error::need_more) return Next::need_input;
+      if (ec) {
+        parser_.reset();
+        append_error_response(out_, status_for_parse_error(ec));
+        close_after_write_ = true;
+        linger_before_close_ = true;
+        return Next::close;
+      }
+      if (!parser_->is_done()) {
+        // Header complete, body still arriving: the idle timeout now bounds the wait.
+        if (parser_->is_header_done()) deadline_ = coarse_now() + worker_.options.idle_timeout;
+        if (used == 0) return Next::need_input;
+        continue;
+      }
+
+      const Route routed = route(parser_->method(), target_);
+      const Framing framing{parser_->version(), parser_->keep_alive() && !shutting_down_};
+      parser_.reset();
+      if (routed.endpoint == Endpoint::io_wait) {
+        start_io_wait(routed.io_wait, framing);
+        return Next::waiting_io;
+      }
+      append_response(out_, routed.endpoint, framing);
+      answered_since_read_ = true;
+      if (!framing.keep_alive) {
+        close_after_write_ = true;
+        return Next::close;
+      }
+      if (out_.size() >= kMaxBatchedOutput) return Next::output_full;
+    }
+  }
+
+  void begin_request() {
+    parser_.emplace(target_);
+    parser_->eager(true);  // parse the body in the same put() as the header
+    parser_->header_limit(static_cast<std::uint32_t>(worker_.options.header_limit_bytes));
+    parser_->body_limit(worker_.options.body_limit_bytes);
+    // The first request's header deadline runs from the accept (set in start()); later ones
+    // from their first byte, which is here.
+    if (requests_begun_++ > 0) deadline_ = coarse_now() + worker_.options.header_timeout;
+  }
+
+  void start_io_wait(std::chrono::milliseconds wait, Framing framing) {
+    deadline_ = kNoDeadline;  // the server is the one taking its time
+    io_timer_.expires_after(wait);
+    io_timer_.async_wait([self = shared_from_this(), framing](error_code ec) {
+      if (ec || self->closed_) return;
+      Framing final_framing = framing;
+      final_framing.keep_alive = framing.keep_alive && !self->shutting_down_;
+      append_response(self->out_, Endpoint::io_wait, final_framing);
+      if (!final_framing.keep_alive) self->close_after_write_ = true;
+      self->drive();
+    });
+  }
+
+  // Writes out_ directly; returns true when all of it went out, false when an async write (or
+  // a close after an error) took over.
+  bool write_output() {
+    error_code ec;
+    const std::size_t written = socket_.write_some(asio::buffer(out_), ec);
+    if (!ec && written == out_.size()) {
+      out_.clear();
+      return true;
+    }
+    if (ec && ec != asio::error::would_block) {
+      close_now();
+      return false;
+    }
+    const std::size_t sent = ec ? 0 : written;
+    deadline_ = coarse_now() + worker_.options.idle_timeout;  // a client too slow to read
+    asio::async_write(socket_, asio::buffer(out_.data() + sent, out_.size() - sent),
+                      [self = shared_from_this()](error_code ec, std::size_t) {
+                        if (ec || self->closed_) return self->close_now();
+                        self->out_.clear();
+                        self->drive();
+                      });
+    return false;
+  }
+
+  void resume_read() {
+    if (!closed_) start_read();
+  }
+
+  void start_read() {
+    if (is_idle()) {
+      if (shutting_down_) return close_now();
+      if (requests_begun_ > 0) deadline_ = coarse_now() + worker_.options.idle_timeout;
+    }
+    read_pending_ = true;
+    socket_.async_read_some(in_.prepare(kReadSize),
+                            [self = shared_from_this()](error_code ec, std::size_t bytes) {
+                              self->read_pending_ = false;
+                              // EOF, a reset or our own close: nothing left to answer.
+                              if (ec || self->closed_) return self->close_now();
+                              self->in_.commit(bytes);
+                              self->drive();
+                            });
+  }
+
+  // Half-closes so that the client reads the last response and then EOF. When the client may
+  // still be sending (an error response, or unparsed input), keeps reading and discarding for
+  // a while first: closing with unread data would send a reset that can destroy the response
+  // before the client reads it.
+  void close_gracefully() {
+    error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (ec || (in_.size() == 0 && !linger_before_close_)) return close_now();
+    in_.clear();
+    deadline_ = coarse_now() + worker_.options.linger;
+    drain();
+  }
+
+  void drain() {
+    socket_.async_read_some(in_.prepare(kReadSize),
+                            [self = shared_from_this()](error_code ec, std::size_t) {
+                              if (ec || self->closed_) return self->close_now();
+                              self->drain();
+                            });
+  }
+
+  Worker& worker_;
+  tcp::socket socket_;
+  asio::steady_timer io_timer_;
+  beast::flat_buffer in_;
+  std::string out_;
+  std::string target_;
+  std::optional<RequestParser> parser_;
+  Clock::time_point deadline_ = kNoDeadline;
+  std::uint64_t requests_begun_ = 0;
+  bool registered_ = false;
+  bool read_pending_ = false;
+  bool answered_since_read_ = false;
+  bool close_after_write_ = false;
+  bool linger_before_close_ = false;
+  bool shutting_down_ = false;
+  bool closed_ = false;
+};
+
+void Worker::snapshot(std::vector<std::shared_ptr<Connection>>& live) {
+  live.clear();
+  live.reserve(connections_.size());
+  for (Connection* connection : connections_) {
+    // Null when the connection is being destroyed (it is then waiting for mutex_ in remove()).
+    if (auto owner = connection->weak_from_this().lock()) live.push_back(std::move(owner));
+  }
+}
+
+void Worker::sweep() {
+  {
+    std::lock_guard lock(mutex_);
+    snapshot(sweep_list_);
+  }
+  const Clock::time_point now = coarse_now();
+  for (auto& connection : sweep_list_) {
+    asio::dispatch(connection->executor(), [connection, now] { connection->check_deadline(now); });
+  }
+  sweep_list_.clear();  // outside the lock: a connection released here unregisters itself
+  // Re-armed only now, so that two sweeps never share sweep_list_ (shared_context model).
+  std::lock_guard lock(mutex_);
+  if (!stopping_ || !connections_.empty()) arm_sweep();
+}
+
+void Worker::begin_shutdown() {
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    snapshot(live);
+    if (connections_.empty()) {
+      sweep_timer_.cancel();
+    } else {
+      grace_timer_.expires_after(options.shutdown_grace);
+      grace_timer_.async_wait([this](error_code ec) {
+        if (ec) return;
+        std::vector<std::shared_ptr<Connection>> left;
+        {
+          std::lock_guard lock(mutex_);
+          snapshot(left);
+        }
+        for (auto& connection : left) {
+          asio::dispatch(connection->executor(), [connection] { connection->close_now(); });
+        }
+      });
+    }
+  }
+  for (auto& connection : live) {
+    asio::dispatch(connection->executor(), [connection] { connection->begin_shutdown(); });
+  }
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(ServerOptions server_options)
+      : options(std::move(server_options)), acceptor(make_workers()) {
+    const tcp::endpoint endpoint(options.bind_address, options.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+
+  // Builds the workers and returns the acceptor's executor: a strand on the first worker, since
+  // in the shared_context model stop() and the accept loop may otherwise run at the same time.
+  //
+  // context_per_thread is the default: it puts no lock, strand or cross-thread wake-up on the
+  // request path, ties with shared_context on one thread and won two of three noisy two-thread
+  // runs on the 2-core development machine (figures and command in README.md).
+  asio::strand<asio::io_context::executor_type> make_workers() {
+    if (options.threads == 0) options.threads = 1;
+    if (options.io_model == IoModel::context_per_thread) {
+      // A socket's I/O only ever runs on its worker's thread, so the reactor's per-socket
+      // locks are dropped (UNSAFE_IO). Scheduler and registration locks stay: the acceptor
+      // thread registers new sockets with the other workers and posts their start to them.
+      for (unsigned i = 0; i < options.threads; ++i) {
+        workers.push_back(std::make_unique<Worker>(options, BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
+      }
+    } else {
+      workers.push_back(std::make_unique<Worker>(options, static_cast<int>(options.threads)));
+    }
+    return asio::make_strand(workers.front()->context);
+  }
+
+  void accept() {
+    Worker& worker = *workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    auto on_accept = [this, &worker](error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec) {
+        // Out of descriptors or memory: wait a little rather than spin on the error.
+        retry_timer.expires_after(std::chrono::milliseconds(50));
+        retry_timer.async_wait([this](error_code wait_ec) {
+          if (!wait_ec) accept();
+        });
+        return;
+      }
+      // Start the connection on its own worker's thread (or strand).
+      asio::post(socket.get_executor(), [&worker, socket = std::move(socket)]() mutable {
+        std::make_shared<Connection>(worker, std::move(socket))->start();
+      });
+      accept();
+    };
+    if (options.io_model == IoModel::context_per_thread) {
+      acceptor.async_accept(worker.context, std::move(on_accept));
+    } else {
+      acceptor.async_accept(asio::make_strand(worker.context), std::move(on_accept));
+    }
+  }
+
+  ServerOptions options;
+  std::vector<std::unique_ptr<Worker>> workers;
+  tcp::acceptor acceptor;
+  asio::steady_timer retry_timer{acceptor.get_executor()};
+  std::size_t next_worker = 0;
+  std::vector<std::thread> threads;
+  std::once_flag stop_once;
+  bool started = false;
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() {
+  stop();
+  wait();
+}
+
+tcp::endpoint Server::local_endpoint() const { return impl_->acceptor.local_endpoint(); }
+
+void Server::start() {
+  Impl& impl = *impl_;
+  if (impl.started) return;
+  impl.started = true;
+  asio::post(impl.acceptor.get_executor(), [&impl] { impl.accept(); });
+  for (auto& worker : impl.workers) worker->start_sweeping();
+  for (unsigned i = 0; i < impl.options.threads; ++i) {
+    Worker& worker = *impl.workers[i % impl.workers.size()];
+    impl.threads.emplace_back([&worker] { worker.context.run(); });
+  }
+}
+
+void Server::stop() {
+  Impl& impl = *impl_;
+  std::call_once(impl.stop_once, [&impl] {
+    asio::post(impl.acceptor.get_executor(), [&impl] {
+      error_code ec;
+      impl.acceptor.close(ec);
+      impl.retry_timer.cancel();
+    });
+    for (auto& worker : impl.workers) {
+      asio::post(worker->context, [&worker = *worker] { worker.begin_shutdown(); });
+    }
+  });
+}
+
+void Server::wait() {
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+std::string format_endpoint(const tcp::endpoint& endpoint) {
+  std::ostringstream text;
+  text << endpoint;  // Asio writes IPv6 in brackets: [::1]:8080
+  return text.str();
+}
+
+}  // namespace cpp_server

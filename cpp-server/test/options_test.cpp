@@ -1,0 +1,87 @@
+#include "cpp_server/options.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace cpp_server {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+std::string usage_error(const std::vector<std::string>& args) {
+  try {
+    parse_command_line(args);
+  } catch (const UsageError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(CppServerOptions, DefaultsMatchTheContract) {
+  const CommandLine command_line = parse_command_line({});
+  const ServerOptions& options = command_line.options;
+  EXPECT_EQ(options.port, 8080);
+  EXPECT_EQ(options.bind_address.to_string(), "127.0.0.1");
+  EXPECT_EQ(options.threads, affinity_cpu_count());
+  EXPECT_EQ(options.header_timeout, 10s);
+  EXPECT_EQ(options.idle_timeout, 60s);
+  EXPECT_EQ(options.header_limit_bytes, 8192u);
+  EXPECT_EQ(options.io_model, IoModel::context_per_thread);
+  EXPECT_FALSE(command_line.help_requested);
+}
+
+TEST(CppServerOptions, ReadsPortBindAndThreads) {
+  const ServerOptions options =
+      parse_command_line({"--port", "0", "--bind", "::1", "--threads", "3"}).options;
+  EXPECT_EQ(options.port, 0);
+  EXPECT_EQ(options.bind_address.to_string(), "::1");
+  EXPECT_EQ(options.threads, 3u);
+}
+
+TEST(CppServerOptions, AcceptsEqualsForm) {
+  EXPECT_EQ(parse_command_line({"--port=9090"}).options.port, 9090);
+}
+
+TEST(CppServerOptions, ReadsIoModel) {
+  EXPECT_EQ(parse_command_line({"--io-model", "shared"}).options.io_model, IoModel::shared_context);
+  EXPECT_EQ(parse_command_line({"--io-model", "per-thread"}).options.io_model,
+            IoModel::context_per_thread);
+}
+
+TEST(CppServerOptions, PortOutOfRangeNamesTheFlag) {
+  EXPECT_THAT(usage_error({"--port", "65536"}), HasSubstr("--port"));
+  EXPECT_THAT(usage_error({"--port", "-1"}), HasSubstr("--port"));
+  EXPECT_THAT(usage_error({"--port", "http"}), HasSubstr("--port"));
+}
+
+TEST(CppServerOptions, ThreadsBelowOneNamesTheFlag) {
+  EXPECT_THAT(usage_error({"--threads", "0"}), HasSubstr("--threads"));
+}
+
+TEST(CppServerOptions, BindThatIsNotAnIpAddressNamesTheFlag) {
+  EXPECT_EQ(usage_error({"--bind", "localhost"}), "--bind: \"localhost\" is not an IP address");
+}
+
+TEST(CppServerOptions, UnknownFlagIsAnError) {
+  EXPECT_THAT(usage_error({"--verbose"}), HasSubstr("--verbose"));
+}
+
+TEST(CppServerOptions, MissingValueIsAnError) {
+  EXPECT_THAT(usage_error({"--port"}), HasSubstr("--port"));
+}
+
+TEST(CppServerOptions, UnknownIoModelNamesTheFlag) {
+  EXPECT_THAT(usage_error({"--io-model", "fibers"}), HasSubstr("--io-model"));
+}
+
+TEST(CppServerOptions, HelpIsNotAnError) {
+  const CommandLine command_line = parse_command_line({"--help"});
+  EXPECT_TRUE(command_line.help_requested);
+  EXPECT_THAT(command_line.help_text, HasSubstr("--threads"));
+}
+
+TEST(CppServerOptions, AffinityCountIsAtLeastOne) { EXPECT_GE(affinity_cpu_count(), 1u); }
+
+}  // namespace
+}  // namespace cpp_server
