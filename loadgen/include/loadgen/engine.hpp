@@ -1,0 +1,95 @@
+// Runs the load: one Asio io_context per thread, connections spread evenly over the threads,
+// closed loop or open loop at a fixed rate, per-thread counters and histograms merged at the
+// end. Latency runs from when each request was due (open loop) or sent (closed loop) to the
+// last byte of its response.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "loadgen/histogram.hpp"
+#include "loadgen/options.hpp"
+
+namespace loadgen {
+
+// Errors by kind, each counted once per request lost (connect: once per failed attempt).
+struct ErrorCounts {
+  std::uint64_t connect = 0;
+  std::uint64_t read = 0;  // read failed, or the server closed with requests unanswered
+  std::uint64_t write = 0;
+  std::uint64_t timeout = 0;     // unanswered after --timeout; the connection is replaced
+  std::uint64_t parse = 0;       // a malformed response; the connection is replaced
+  std::uint64_t status_4xx = 0;  // answered (so also counted in requests), but 4xx
+  std::uint64_t status_5xx = 0;
+
+  // Failures where no answer came back at all.
+  std::uint64_t transport() const { return connect + read + write + timeout + parse; }
+  std::uint64_t total() const { return transport() + status_4xx + status_5xx; }
+  void add(const ErrorCounts& other);
+};
+
+// Histograms in nanoseconds: 1 ns to one hour, 3 significant figures.
+Histogram make_latency_histogram();
+
+// A send is late when it leaves more than this after its due time (open loop only): a timer's
+// normal jitter is tens of microseconds, so this counts only real waits.
+inline constexpr std::chrono::microseconds kLateThreshold{1000};
+
+struct RunResult {
+  std::uint64_t requests = 0;  // answered requests that were due in the measured window
+  double duration_s = 0;       // the measured window
+  double rps = 0;
+  int connections = 0;
+  int threads = 0;
+  std::vector<int> connections_per_thread;
+  std::optional<double> offered_rate;  // open loop only
+  Histogram latency_ns = make_latency_histogram();
+  ErrorCounts errors;
+  std::uint64_t reconnects = 0;  // connections re-opened after a close, failure or timeout
+  std::uint64_t late_sends = 0;  // sent more than kLateThreshold after due, or never sent
+  std::uint64_t unsent = 0;      // due in the window but still waiting for a connection at its end
+  Histogram late_by_ns = make_latency_histogram();  // how late the late sends were
+  std::uint64_t bytes_read = 0;
+  std::uint64_t connects = 0;          // successful connects, warm-up included
+  std::uint64_t connect_failures = 0;  // failed attempts, warm-up included
+
+  // Errors over attempts (answered requests plus those lost); 0 when nothing was attempted.
+  double error_rate() const;
+};
+
+// Live totals for a progress line, readable from another thread while a run goes on.
+struct Progress {
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+  double elapsed_s = 0;
+};
+
+struct RunHooks {
+  // Called about once a second from the calling thread while the run goes on.
+  std::function<void(const Progress&)> progress;
+  // When it becomes true the measured window ends early (as on SIGINT).
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Thrown when the run cannot start (the host does not resolve); what() says why.
+struct RunError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs to completion: at most warmup + duration + timeout plus a few sweeps of the timeout
+// timer, whatever the server does.
+RunResult run(const Options& options, const RunHooks& hooks = {});
+
+// Threads to use: the requested number, or the CPUs this process may run on; never more than
+// the connections.
+int effective_threads(const Options& options);
+
+// Connections of each thread: as even as possible, the first ones take the remainder.
+std::vector<int> spread_connections(int connections, int threads);
+
+}  // namespace loadgen

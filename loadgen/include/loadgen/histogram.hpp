@@ -1,0 +1,73 @@
+// An HDR-style log-linear histogram (after HdrHistogram_c): values are bucketed so that every
+// recorded value keeps `significant_figures` decimal digits of precision across the whole range
+// [lowest, highest]. One per worker thread, merged with add() at the end of a run.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace loadgen {
+
+class Histogram {
+ public:
+  // lowest >= 1 (the smallest value told apart from 0), highest >= 2 * lowest,
+  // significant_figures in 1..5. Throws std::invalid_argument otherwise.
+  Histogram(std::int64_t lowest, std::int64_t highest, int significant_figures);
+
+  // Counts `value` (count times). Returns false, recording nothing, when the value is outside
+  // [0, highest]; values below `lowest` share the first bucket.
+  bool record(std::int64_t value, std::int64_t count = 1);
+
+  // Adds every count of `other`, which must have been built with the same parameters
+  // (throws std::invalid_argument otherwise).
+  void add(const Histogram& other);
+
+  void reset();
+
+  // The value at or below which `percentile` (0..100) percent of the recorded values lie,
+  // reported as the highest value equivalent to that bucket and clamped to the exact min/max
+  // (so p100 is the exact maximum). 0 when nothing was recorded.
+  std::int64_t value_at_percentile(double percentile) const;
+
+  std::uint64_t total_count() const { return total_count_; }
+  // Exact, not bucketed: kept alongside the counts.
+  std::int64_t min() const { return total_count_ ? min_ : 0; }
+  std::int64_t max() const { return total_count_ ? max_ : 0; }
+  double mean() const;
+  double stddev() const;  // population standard deviation
+
+  // Bucket geometry: all values in [lowest_equivalent_value(v), highest_equivalent_value(v)]
+  // are counted as one.
+  std::int64_t lowest_equivalent_value(std::int64_t value) const;
+  std::int64_t highest_equivalent_value(std::int64_t value) const;
+
+  std::int64_t lowest_trackable() const { return lowest_; }
+  std::int64_t highest_trackable() const { return highest_; }
+  int significant_figures() const { return significant_figures_; }
+
+ private:
+  int bucket_index(std::int64_t value) const;
+  int counts_index(int bucket, int sub_bucket) const;
+  std::int64_t value_from_index(int index) const;
+  std::int64_t equivalent_range_size(std::int64_t value) const;
+
+  std::int64_t lowest_;
+  std::int64_t highest_;
+  int significant_figures_;
+  int unit_magnitude_;
+  int sub_bucket_half_count_magnitude_;
+  std::int64_t sub_bucket_count_;
+  std::int64_t sub_bucket_half_count_;
+  std::int64_t sub_bucket_mask_;
+  int bucket_count_;
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t total_count_ = 0;
+  std::int64_t min_ = 0;
+  std::int64_t max_ = 0;
+  // Exact moments for mean and stddev; long double keeps squares of nanosecond values exact
+  // enough for any run length we can make.
+  long double sum_ = 0;
+  long double sum_of_squares_ = 0;
+};
+
+}  // namespace loadgen

@@ -1,0 +1,48 @@
+// The command line: `loadgen URL [-c CONNS] [-t THREADS] [-d DURATION] [--rate R] ...`.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "loadgen/url.hpp"
+
+namespace loadgen {
+
+struct Options {
+  Url url;
+  std::string url_text;
+  int connections = 10;
+  int threads = 0;  // 0: the CPUs in the affinity mask, at most one per connection
+  std::chrono::nanoseconds duration = std::chrono::seconds(10);
+  std::chrono::nanoseconds warmup{0};
+  std::chrono::nanoseconds timeout = std::chrono::seconds(2);
+  std::optional<double> rate;  // total requests/s over all connections; nullopt: closed loop
+  std::string method = "GET";
+  std::vector<std::string> headers;  // "Name: value"
+  int pipeline = 1;
+  bool json = false;
+  // Exit 1 when errors / attempts exceed it. nullopt: only when every connection was refused.
+  std::optional<double> max_error_rate;
+  bool progress = true;  // a progress line on stderr when it is a terminal
+};
+
+// Bad usage; what() names the flag. Exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// What the command line asked for: a run, or text to print (help, version) and exit 0.
+struct Command {
+  Options options;
+  std::optional<std::string> print_and_exit;
+};
+
+Command parse_command_line(int argc, const char* const* argv);
+
+// The request bytes (request line, Host, headers, empty line), serialised once per run.
+std::string serialise_request(const Options& options);
+
+}  // namespace loadgen

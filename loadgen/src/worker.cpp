@@ -1,0 +1,470 @@
+#include "worker.hpp"
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <cmath>
+
+namespace loadgen::detail {
+namespace {
+
+std::chrono::nanoseconds sweep_interval(std::chrono::nanoseconds timeout) {
+  // Timeouts are found by a periodic sweep rather than a timer per request (re-arming a timer
+  // per request costs a system call); a tenth of the timeout keeps the error small.
+  return std::clamp<std::chrono::nanoseconds>(timeout / 10, std::chrono::milliseconds(1),
+                                              std::chrono::milliseconds(100));
+}
+
+// Per connection: one recv takes every answer that has arrived (a pipelined batch of 16
+// small answers is ~2.5 KiB); larger bodies stream through the parser.
+constexpr std::size_t kReadBufferBytes = 16 * 1024;
+
+std::int64_t nanoseconds_between(TimePoint from, TimePoint to) {
+  return std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- Connection
+
+Connection::Connection(Worker& worker, std::size_t read_buffer_bytes)
+    : worker_(worker),
+      socket_(worker.io_),
+      retry_timer_(worker.io_),
+      read_buffer_(new char[read_buffer_bytes]),
+      read_buffer_bytes_(read_buffer_bytes),
+      in_flight_(static_cast<std::size_t>(worker.setup_.pipeline)) {
+  parser_.reset(worker_.setup_.head_request);
+}
+
+void Connection::start() { connect(); }
+
+void Connection::connect() {
+  state_ = State::connecting;
+  connect_started_ = Clock::now();
+  asio::async_connect(socket_, worker_.setup_.endpoints,
+                      [this, generation = generation_](const boost::system::error_code& ec,
+                                                       const asio::ip::tcp::endpoint&) {
+                        on_connect(generation, ec);
+                      });
+}
+
+void Connection::on_connect(unsigned generation, const boost::system::error_code& ec) {
+  if (generation != generation_ || state_ != State::connecting) return;
+  const TimePoint now = Clock::now();
+  if (ec) {
+    fail(Failure::connect, now);
+    return;
+  }
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  state_ = State::open;
+  backoff_ = std::chrono::milliseconds(0);
+  // A connection re-opened after a close, a failure or a timeout (not the first connect, nor
+  // the failed attempts in between).
+  if (connected_once_ && worker_.in_window(now)) ++worker_.reconnects;
+  connected_once_ = true;
+  ++worker_.connects;
+  read_some();
+  make_available(now);
+}
+
+void Connection::make_available(TimePoint now) {
+  if (state_ != State::open || writing_ || !worker_.sending_) return;
+  const auto depth = in_flight_.size();
+  if (worker_.closed_loop()) {
+    // As wrk does with --pipeline: the next batch goes when every answer of the last is in.
+    if (in_flight_count_ == 0) send(now, depth, false);
+    return;
+  }
+  const std::size_t room = depth - in_flight_count_;
+  if (room == 0) return;
+  worker_.release_due(now);
+  const std::size_t count =
+      static_cast<std::size_t>(std::min<std::uint64_t>(room, worker_.pending()));
+  if (count > 0) {
+    send(now, count, true);
+  } else if (!idle_listed) {
+    idle_listed = true;
+    worker_.idle_.push_back(this);
+    worker_.arm_schedule_timer();  // someone now waits for the next due request
+  }
+}
+
+void Connection::send(TimePoint now, std::size_t count, bool scheduled) {
+  for (std::size_t i = 0; i < count; ++i) {
+    TimePoint due = now;
+    if (scheduled) {
+      due = worker_.due_time(worker_.dispatched_++);
+      const auto late_by = now - due;
+      if (late_by > kLateThreshold && worker_.in_window(due)) {
+        ++worker_.late_sends;
+        worker_.late_by_ns.record(
+            std::min(nanoseconds_between(due, now), worker_.late_by_ns.highest_trackable()));
+      }
+    }
+    in_flight_[(in_flight_head_ + in_flight_count_) % in_flight_.size()] = Request{due, now};
+    ++in_flight_count_;
+  }
+  worker_.in_flight_total_ += count;
+  write_offset_ = 0;
+  write_end_ = count * worker_.setup_.request.size();
+  writing_ = true;
+  write_some();
+}
+
+void Connection::write_some() {
+  // The batch buffer holds `pipeline` copies of the request, so any count is one gathered write.
+  socket_.async_write_some(
+      asio::buffer(worker_.request_batch_.data() + write_offset_, write_end_ - write_offset_),
+      [this, generation = generation_](const boost::system::error_code& ec, std::size_t bytes) {
+        on_write(generation, ec, bytes);
+      });
+}
+
+void Connection::on_write(unsigned generation, const boost::system::error_code& ec,
+                          std::size_t bytes) {
+  if (generation != generation_) return;
+  if (ec) {
+    fail(Failure::write, Clock::now());
+    return;
+  }
+  write_offset_ += bytes;
+  if (write_offset_ < write_end_) {
+    write_some();
+    return;
+  }
+  writing_ = false;
+  // Room for more: answers came back before this completion ran, or (open loop with a
+  // pipeline) more requests came due while writing.
+  if (in_flight_count_ < in_flight_.size()) make_available(Clock::now());
+}
+
+void Connection::read_some() {
+  // One read is always outstanding while the connection is open. Asio tries the recv at once
+  // (usually finding nothing yet), then waits on the socket's edge-triggered epoll
+  // registration, made once per connection: no epoll_ctl per request, as wrk needs two.
+  socket_.async_read_some(
+      asio::buffer(read_buffer_.get(), read_buffer_bytes_),
+      [this, generation = generation_](const boost::system::error_code& ec, std::size_t bytes) {
+        on_read(generation, ec, bytes);
+      });
+}
+
+void Connection::on_read(unsigned generation, const boost::system::error_code& ec,
+                         std::size_t bytes) {
+  if (generation != generation_) return;
+  const TimePoint now = Clock::now();
+  if (ec) {
+    if (ec == asio::error::eof) {
+      on_eof(now);
+    } else {
+      fail(Failure::read, now);
+    }
+    return;
+  }
+  worker_.bytes_read += bytes;
+  const char* data = read_buffer_.get();
+  std::size_t offset = 0;
+  while (offset < bytes) {
+    std::size_t used = 0;
+    const auto status = parser_.parse(data + offset, bytes - offset, used);
+    offset += used;
+    if (status == ResponseParser::Status::need_more) break;
+    if (status == ResponseParser::Status::error) {
+      fail(Failure::parse, now);
+      return;
+    }
+    if (!on_response(now)) return;
+  }
+  // Send first (the request is on its way sooner), then wait for the next answer.
+  make_available(now);
+  if (state_ == State::open) read_some();
+}
+
+bool Connection::on_response(TimePoint now) {
+  if (in_flight_count_ == 0) {  // an answer nobody asked for
+    fail(Failure::parse, now);
+    return false;
+  }
+  const Request request = in_flight_[in_flight_head_];
+  in_flight_head_ = (in_flight_head_ + 1) % in_flight_.size();
+  --in_flight_count_;
+  --worker_.in_flight_total_;
+  if (worker_.in_window(request.due)) {
+    ++worker_.requests;
+    worker_.live_requests.store(worker_.live_requests.load(std::memory_order_relaxed) + 1,
+                                std::memory_order_relaxed);
+    worker_.latency_ns.record(
+        std::min(nanoseconds_between(request.due, now), worker_.latency_ns.highest_trackable()));
+    const int status = parser_.status_code();
+    if (status >= 400 && status < 500) {
+      ++worker_.errors.status_4xx;
+      worker_.count_live_error();
+    } else if (status >= 500) {
+      ++worker_.errors.status_5xx;
+      worker_.count_live_error();
+    }
+  }
+  const bool keep_alive = parser_.keep_alive();
+  parser_.reset(worker_.setup_.head_request);
+  if (!keep_alive) {
+    // The server closes after this answer: requests already sent behind it are lost.
+    if (in_flight_count_ > 0) {
+      fail(Failure::read, now);
+    } else {
+      close_socket();
+      reconnect(/*after_connect_failure=*/false);
+      worker_.maybe_finish();
+    }
+    return false;
+  }
+  worker_.maybe_finish();
+  return state_ == State::open;
+}
+
+void Connection::on_eof(TimePoint now) {
+  switch (parser_.finish_at_eof()) {
+    case ResponseParser::Status::complete:
+      on_response(now);  // its Connection: close handling reconnects
+      return;
+    case ResponseParser::Status::error:
+      fail(Failure::read, now);  // a response cut short
+      return;
+    case ResponseParser::Status::need_more:
+      if (in_flight_count_ > 0) {
+        fail(Failure::read, now);
+      } else {
+        // An idle keep-alive connection closed by the server: not an error.
+        close_socket();
+        reconnect(false);
+        worker_.maybe_finish();
+      }
+      return;
+  }
+}
+
+void Connection::fail(Failure failure, TimePoint now) {
+  ErrorCounts& errors = worker_.errors;
+  std::uint64_t lost = in_flight_in_window();
+  if (failure == Failure::connect) {
+    ++worker_.connect_failures;
+    lost = worker_.in_window(now) ? 1 : 0;
+  } else if (failure == Failure::parse && in_flight_count_ == 0) {
+    lost = worker_.in_window(now) ? 1 : 0;  // bytes that answer no request
+  }
+  switch (failure) {
+    case Failure::connect:
+      errors.connect += lost;
+      break;
+    case Failure::read:
+      errors.read += lost;
+      break;
+    case Failure::write:
+      errors.write += lost;
+      break;
+    case Failure::timeout:
+      errors.timeout += lost;
+      break;
+    case Failure::parse:
+      errors.parse += lost;
+      break;
+  }
+  for (std::uint64_t i = 0; i < lost; ++i) worker_.count_live_error();
+  worker_.in_flight_total_ -= in_flight_count_;
+  close_socket();
+  reconnect(failure == Failure::connect);
+  worker_.maybe_finish();
+}
+
+void Connection::close_socket() {
+  ++generation_;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  retry_timer_.cancel();
+  state_ = State::closed;
+  writing_ = false;
+  in_flight_head_ = 0;
+  in_flight_count_ = 0;
+  parser_.reset(worker_.setup_.head_request);
+}
+
+void Connection::reconnect(bool after_connect_failure) {
+  if (!worker_.sending_) return;
+  if (!after_connect_failure) {
+    connect();
+    return;
+  }
+  // A refused connect would otherwise spin: wait 1 ms, doubling up to 100 ms, until one succeeds.
+  backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
+  state_ = State::waiting_to_connect;
+  retry_timer_.expires_after(backoff_);
+  retry_timer_.async_wait([this, generation = generation_](const boost::system::error_code& ec) {
+    if (ec || generation != generation_ || !worker_.sending_) return;
+    connect();
+  });
+}
+
+void Connection::check_timeouts(TimePoint now) {
+  const auto timeout = worker_.setup_.timeout;
+  if (state_ == State::connecting && now - connect_started_ >= timeout) {
+    fail(Failure::connect, now);
+  } else if (state_ == State::open && in_flight_count_ > 0 &&
+             now - in_flight_[in_flight_head_].sent >= timeout) {
+    fail(Failure::timeout, now);
+  }
+}
+
+std::uint64_t Connection::in_flight_in_window() const {
+  std::uint64_t count = 0;
+  for (std::size_t i = 0; i < in_flight_count_; ++i)
+    if (worker_.in_window(in_flight_[(in_flight_head_ + i) % in_flight_.size()].due)) ++count;
+  return count;
+}
+
+void Connection::shut_down() {
+  worker_.errors.timeout += in_flight_in_window();
+  worker_.in_flight_total_ -= in_flight_count_;
+  close_socket();
+}
+
+// -------------------------------------------------------------------------------- Worker
+
+Worker::Worker(WorkerSetup setup)
+    : setup_(std::move(setup)),
+      // Only this worker's thread touches this context, its sockets and timers: Asio may
+      // skip its locks.
+      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
+      schedule_timer_(io_),
+      sweep_timer_(io_),
+      phase_timer_(io_) {
+  for (int i = 0; i < setup_.pipeline; ++i) request_batch_ += setup_.request;
+  connections_.reserve(static_cast<std::size_t>(setup_.connections));
+  for (int i = 0; i < setup_.connections; ++i)
+    connections_.push_back(std::make_unique<Connection>(*this, kReadBufferBytes));
+  idle_.reserve(connections_.size());
+}
+
+void Worker::set_timeline(TimePoint start, TimePoint measure_start, TimePoint window_end) {
+  setup_.start = start;
+  setup_.measure_start = measure_start;
+  setup_.window_end = window_end;
+  if (setup_.rate) {
+    interval_ns_ = 1e9 / *setup_.rate;
+    // The first request due at or after the window's end: the schedule stops there.
+    const double span_ns =
+        static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                setup_.window_end - setup_.start - setup_.schedule_offset)
+                                .count());
+    schedule_end_ = static_cast<std::uint64_t>(std::max(0.0, std::ceil(span_ns / interval_ns_)));
+    while (due_time(schedule_end_) < setup_.window_end) ++schedule_end_;
+    while (schedule_end_ > 0 && due_time(schedule_end_ - 1) >= setup_.window_end) --schedule_end_;
+  }
+}
+
+TimePoint Worker::due_time(std::uint64_t n) const {
+  // From the start each time (not by adding intervals) so rounding never drifts.
+  return setup_.start + setup_.schedule_offset +
+         std::chrono::nanoseconds(std::llround(static_cast<double>(n) * interval_ns_));
+}
+
+void Worker::release_due(TimePoint now) {
+  if (!sending_ || released_ >= schedule_end_ || due_time(released_) > now) return;
+  const double elapsed_ns =
+      static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              now - setup_.start - setup_.schedule_offset)
+                              .count());
+  std::uint64_t n =
+      static_cast<std::uint64_t>(std::max(0.0, std::floor(elapsed_ns / interval_ns_))) + 1;
+  while (n < schedule_end_ && due_time(n) <= now) ++n;
+  while (n > released_ && due_time(n - 1) > now) --n;
+  released_ = std::max(released_, std::min(n, schedule_end_));
+}
+
+void Worker::dispatch(TimePoint now) {
+  while (pending() > 0 && !idle_.empty()) {
+    Connection* connection = idle_.back();
+    idle_.pop_back();
+    connection->idle_listed = false;
+    connection->make_available(now);
+  }
+}
+
+void Worker::arm_schedule_timer() {
+  // Only while a connection is idle: when all are busy, each answer releases what came due
+  // meanwhile (make_available), and a timer per due request would only burn CPU.
+  if (schedule_timer_armed_ || idle_.empty() || !sending_ || released_ >= schedule_end_) return;
+  schedule_timer_armed_ = true;
+  schedule_timer_.expires_at(due_time(released_));
+  schedule_timer_.async_wait([this](const boost::system::error_code& ec) {
+    schedule_timer_armed_ = false;
+    if (ec || finished_) return;
+    const TimePoint now = Clock::now();
+    release_due(now);
+    dispatch(now);
+    arm_schedule_timer();
+  });
+}
+
+void Worker::arm_sweep_timer() {
+  sweep_timer_.expires_after(sweep_interval(setup_.timeout));
+  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || finished_) return;
+    const TimePoint now = Clock::now();
+    if (sending_ &&
+        ((setup_.stop && setup_.stop->load(std::memory_order_relaxed)) || now >= setup_.window_end))
+      close_window(now);
+    for (auto& connection : connections_) {
+      if (finished_) return;
+      connection->check_timeouts(now);
+    }
+    if (!finished_) arm_sweep_timer();
+  });
+}
+
+void Worker::close_window(TimePoint now) {
+  if (!sending_) return;
+  // Releases are lazy while every connection is busy: bring the queue up to date first.
+  release_due(now);
+  sending_ = false;
+  window_closed_at = std::min(now, setup_.window_end);
+  // Requests that came due but found no free connection before the end were never sent:
+  // they count as late sends (and unsent), not silently dropped.
+  for (std::uint64_t n = dispatched_; n < released_; ++n)
+    if (in_window(due_time(n))) ++unsent;
+  late_sends += unsent;
+  dispatched_ = released_;
+  schedule_timer_.cancel();
+  // Every request in flight was sent by now, so each one is answered or timed out by
+  // now + timeout; one more sweep finds the last of them.
+  phase_timer_.expires_at(now + setup_.timeout + sweep_interval(setup_.timeout));
+  phase_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !finished_) finish();
+  });
+  maybe_finish();
+}
+
+void Worker::maybe_finish() {
+  if (!sending_ && in_flight_total_ == 0 && !finished_) finish();
+}
+
+void Worker::finish() {
+  finished_ = true;
+  for (auto& connection : connections_) connection->shut_down();
+  schedule_timer_.cancel();
+  sweep_timer_.cancel();
+  phase_timer_.cancel();
+  io_.stop();
+}
+
+void Worker::run() {
+  for (auto& connection : connections_) connection->start();
+  arm_sweep_timer();
+  phase_timer_.expires_at(setup_.window_end);
+  phase_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec && !finished_) close_window(Clock::now());
+  });
+  io_.run();
+}
+
+}  // namespace loadgen::detail

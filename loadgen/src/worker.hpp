@@ -1,0 +1,176 @@
+// One worker thread: an io_context, its connections, its schedule (open loop), its counters
+// and histograms. Nothing here is shared with other threads except the relaxed atomics read
+// by the progress line and the stop flag.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loadgen/engine.hpp"
+#include "loadgen/response_parser.hpp"
+
+namespace loadgen::detail {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct WorkerSetup {
+  std::vector<asio::ip::tcp::endpoint> endpoints;
+  std::string request;  // one serialised request
+  bool head_request = false;
+  int connections = 1;
+  int pipeline = 1;
+  std::optional<double> rate;                   // this worker's share of the offered rate
+  TimePoint start;                              // schedule and warm-up start (set_timeline)
+  TimePoint measure_start;                      // start + warmup
+  TimePoint window_end;                         // measure_start + duration
+  std::chrono::nanoseconds schedule_offset{0};  // staggers the workers' due times
+  std::chrono::nanoseconds timeout{0};
+  const std::atomic<bool>* stop = nullptr;
+};
+
+class Worker;
+
+class Connection {
+ public:
+  Connection(Worker& worker, std::size_t read_buffer_bytes);
+  void start();
+  // Sends what this connection may send now (closed loop: the next batch once all answers
+  // are in; open loop: due requests up to the pipeline depth), or offers itself as idle.
+  void make_available(TimePoint now);
+  // Called by the sweep timer: connect and request timeouts.
+  void check_timeouts(TimePoint now);
+  // Drops the connection for good at the end of the run; requests still in flight are
+  // counted as timeouts (each has waited at least --timeout by then).
+  void shut_down();
+
+  std::size_t in_flight() const { return in_flight_count_; }
+  bool idle_listed = false;
+
+ private:
+  enum class State { closed, waiting_to_connect, connecting, open };
+  enum class Failure { connect, read, write, timeout, parse };
+
+  struct Request {
+    TimePoint due;
+    TimePoint sent;
+  };
+
+  void connect();
+  void on_connect(unsigned generation, const boost::system::error_code& ec);
+  void send(TimePoint now, std::size_t count, bool scheduled);
+  void write_some();
+  void on_write(unsigned generation, const boost::system::error_code& ec, std::size_t bytes);
+  void read_some();
+  void on_read(unsigned generation, const boost::system::error_code& ec, std::size_t bytes);
+  // One response was parsed in full; false when the connection is being closed.
+  bool on_response(TimePoint now);
+  void on_eof(TimePoint now);
+  // Counts every request in flight as lost under `failure`, closes, and reconnects while the
+  // window is open.
+  void fail(Failure failure, TimePoint now);
+  void close_socket();
+  // Requests in flight that were due in the measured window (those are the ones counted).
+  std::uint64_t in_flight_in_window() const;
+  // Opens a new connection while the window is open; after a refused connect, with back-off.
+  void reconnect(bool after_connect_failure);
+
+  Worker& worker_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer retry_timer_;
+  State state_ = State::closed;
+  unsigned generation_ = 0;  // bumped on every close, so stale completions are ignored
+  ResponseParser parser_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::size_t read_buffer_bytes_;
+  std::vector<Request> in_flight_;  // ring, capacity = pipeline depth
+  std::size_t in_flight_head_ = 0;
+  std::size_t in_flight_count_ = 0;
+  bool writing_ = false;
+  std::size_t write_offset_ = 0;
+  std::size_t write_end_ = 0;
+  TimePoint connect_started_{};
+  std::chrono::milliseconds backoff_{0};
+  bool connected_once_ = false;
+};
+
+class Worker {
+ public:
+  explicit Worker(WorkerSetup setup);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Sets the run's times (after construction, so that building the workers does not eat into
+  // the schedule) and computes the open-loop schedule.
+  void set_timeline(TimePoint start, TimePoint measure_start, TimePoint window_end);
+
+  // Runs the whole timeline in the calling thread; returns when every connection is done.
+  void run();
+
+  // Merged by the caller once run() has returned.
+  Histogram latency_ns = make_latency_histogram();
+  Histogram late_by_ns = make_latency_histogram();
+  ErrorCounts errors;
+  std::uint64_t requests = 0;
+  std::uint64_t reconnects = 0;
+  std::uint64_t late_sends = 0;
+  std::uint64_t unsent = 0;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t connects = 0;
+  std::uint64_t connect_failures = 0;
+  TimePoint window_closed_at{};  // when sending stopped: the window's end, or earlier on stop
+
+  // For the progress line (single writer: plain load + store, no locked instructions).
+  std::atomic<std::uint64_t> live_requests{0};
+  std::atomic<std::uint64_t> live_errors{0};
+
+ private:
+  friend class Connection;
+
+  bool closed_loop() const { return !setup_.rate.has_value(); }
+  bool in_window(TimePoint t) const { return t >= setup_.measure_start; }
+  void count_live_error() {
+    live_errors.store(live_errors.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  // Open loop: due time of the n-th request of this worker.
+  TimePoint due_time(std::uint64_t n) const;
+  // Releases every request due by `now` (and before the window's end) into the pending queue.
+  void release_due(TimePoint now);
+  std::uint64_t pending() const { return released_ - dispatched_; }
+  // Hands pending requests to idle connections.
+  void dispatch(TimePoint now);
+  void arm_schedule_timer();
+  void arm_sweep_timer();
+  void close_window(TimePoint now);
+  void maybe_finish();
+  void finish();
+
+  WorkerSetup setup_;
+  asio::io_context io_;
+  asio::steady_timer schedule_timer_;
+  asio::steady_timer sweep_timer_;
+  asio::steady_timer phase_timer_;
+  std::string request_batch_;  // the request repeated pipeline times, written in one go
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> idle_;  // open loop: connections with room for a request
+  bool schedule_timer_armed_ = false;
+  bool sending_ = true;  // until the measured window closes
+  bool finished_ = false;
+  std::uint64_t in_flight_total_ = 0;
+  // Open loop schedule.
+  double interval_ns_ = 0;
+  std::uint64_t released_ = 0;      // requests whose due time has come
+  std::uint64_t dispatched_ = 0;    // of those, handed to a connection
+  std::uint64_t schedule_end_ = 0;  // the first request due at or after window_end
+};
+
+}  // namespace loadgen::detail

@@ -1,0 +1,65 @@
+// "No allocation per request": counts every operator new in the process while loadgen runs
+// against a responder, for a short and a three times longer run. Setting up (threads,
+// connections, histograms) allocates; the extra requests of the longer run must not.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "loadgen/engine.hpp"
+#include "responders.hpp"
+
+namespace {
+std::atomic<std::uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace loadgen {
+namespace {
+
+struct Counted {
+  std::uint64_t requests;
+  std::uint64_t allocations;
+};
+
+Counted run_counted(const test::Responder& responder, const char* duration, const char* rate) {
+  const std::string url = responder.url();
+  std::vector<const char*> args = {"loadgen", url.c_str(), "-c", "4", "-t", "1", "-d", duration};
+  if (rate) args.insert(args.end(), {"--rate", rate});
+  const Options options = parse_command_line(static_cast<int>(args.size()), args.data()).options;
+  const auto before = g_allocations.load();
+  const RunResult result = run(options);
+  return {result.requests, g_allocations.load() - before};
+}
+
+TEST(LoadgenAllocation, ClosedLoopRequestsDoNotAllocate) {
+  test::Responder responder(test::Behaviour{});
+  const Counted short_run = run_counted(responder, "200ms", nullptr);
+  const Counted long_run = run_counted(responder, "600ms", nullptr);
+  ASSERT_GT(long_run.requests, 5000u);  // thousands of requests, yet no more allocations
+  // The responder (coroutines, in this process) may allocate a little; far below one per request.
+  EXPECT_LT(long_run.allocations, short_run.allocations + 100)
+      << short_run.allocations << " allocations for " << short_run.requests << " requests, "
+      << long_run.allocations << " for " << long_run.requests;
+}
+
+TEST(LoadgenAllocation, OpenLoopRequestsDoNotAllocate) {
+  test::Responder responder(test::Behaviour{});
+  const Counted short_run = run_counted(responder, "200ms", "5000");
+  const Counted long_run = run_counted(responder, "600ms", "5000");
+  ASSERT_GT(long_run.requests, short_run.requests + 1000);  // 5000/s for 400 ms more: ~2000
+  EXPECT_LT(long_run.allocations, short_run.allocations + 100)
+      << short_run.allocations << " allocations for " << short_run.requests << " requests, "
+      << long_run.allocations << " for " << long_run.requests;
+}
+
+}  // namespace
+}  // namespace loadgen
