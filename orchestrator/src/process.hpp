@@ -35,6 +35,8 @@ class Process {
  public:
   // Throws ProcessError when the program cannot be executed (errno reported through a
   // close-on-exec pipe, so "not found" is known at once, not as exit code 127).
+  // Linux sends PR_SET_PDEATHSIG when the spawning *thread* ends, not the process: spawn from
+  // a thread that outlives the child (the main thread, or one that stops the child itself).
   static Process spawn(const ProcessSpec& spec);
 
   Process(Process&&) noexcept;

@@ -1,0 +1,445 @@
+// A small server that keeps the contract of CONTRACT.md section 1, or breaks exactly the rules
+// named with --break, so that verify's tests can show each check passing and failing.
+// Deliberately not like the real servers: blocking sockets, N worker threads that each accept
+// and serve one connection at a time, the main thread waiting for SIGTERM/SIGINT.
+//
+//   verify_server [--port N] [--bind ADDR] [--threads N] [--break RULE]...
+//                 [--header-timeout-ms N] [--idle-timeout-ms N] [--io-max-ms N]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct Config {
+  int port = 0;
+  std::string bind = "127.0.0.1";
+  int threads = 0;  // 0: the CPUs of the affinity mask
+  std::set<std::string> breaks;
+  int header_timeout_ms = 10000;
+  int idle_timeout_ms = 60000;
+  int io_max_ms = 10000;
+  bool broken(const char* rule) const { return breaks.count(rule) > 0; }
+};
+
+Config config;
+int listen_fd = -1;
+int stop_pipe[2] = {-1, -1};  // readable once the server is stopping
+std::atomic<bool> stopping{false};
+
+constexpr std::size_t kHeaderLimit = 8192;
+const std::string kUserBody =
+    R"({"id":42,"name":"Ada Lovelace","email":"ada@example.com","username":"ada","age":36,)"
+    R"("active":true,"role":"admin","country":"GB","city":"London",)"
+    R"("created_at":"2026-01-01T00:00:00Z","followers":1024,"tags":["math","computing"],"verified":true})";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  if (config.broken("usage-two-lines")) {
+    std::fprintf(stderr, "verify_server: %s\nusage: verify_server [--port N] ...\n",
+                 message.c_str());
+  } else {
+    std::fprintf(stderr, "verify_server: %s\n", message.c_str());
+  }
+  std::exit(config.broken("bad-flag-exit-1") ? 1 : 2);
+}
+
+int parse_int(const std::string& flag, const char* text) {
+  char* end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || value < 0 || value > 1'000'000) {
+    usage_error("invalid value '" + std::string(text) + "' for " + flag);
+  }
+  return static_cast<int>(value);
+}
+
+void parse_args(int argc, char** argv) {
+  // --break first, so that it can change how bad arguments are reported.
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--break") config.breaks.insert(argv[i + 1]);
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--break") {
+      ++i;
+      continue;
+    }
+    bool known = flag == "--port" || flag == "--bind" || flag == "--threads" ||
+                 flag == "--header-timeout-ms" || flag == "--idle-timeout-ms" ||
+                 flag == "--io-max-ms";
+    if (!known) {
+      if (config.broken("ignore-bad-flag")) continue;
+      usage_error("unknown flag " + flag);
+    }
+    if (i + 1 >= argc) usage_error("missing value for " + flag);
+    const char* value = argv[++i];
+    if (flag == "--bind") {
+      config.bind = value;
+    } else if (flag == "--port") {
+      config.port = parse_int(flag, value);
+    } else if (flag == "--threads") {
+      config.threads = parse_int(flag, value);
+      if (config.threads < 1) usage_error("--threads must be at least 1");
+    } else if (flag == "--header-timeout-ms") {
+      config.header_timeout_ms = parse_int(flag, value);
+    } else if (flag == "--idle-timeout-ms") {
+      config.idle_timeout_ms = parse_int(flag, value);
+    } else if (flag == "--io-max-ms") {
+      config.io_max_ms = parse_int(flag, value);
+    }
+  }
+  if (config.threads == 0) {
+    cpu_set_t allowed;
+    sched_getaffinity(0, sizeof allowed, &allowed);
+    config.threads = config.broken("threads-ignore-affinity")
+                         ? static_cast<int>(std::thread::hardware_concurrency())
+                         : CPU_COUNT(&allowed);
+  }
+}
+
+std::string http_date(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  if (config.broken("bad-date")) {
+    std::strftime(buf, sizeof buf, "%A, %d-%b-%y %H:%M:%S GMT", &tm);  // RFC 850
+  } else {
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  }
+  return buf;
+}
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::string extra_headers;
+};
+
+const char* reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return "Unknown";
+  }
+}
+
+bool send_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string serialize(const Response& r, bool close) {
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason(r.status) + "\r\n";
+  if (!config.broken("no-server")) out += "Server: hellobench\r\n";
+  if (config.broken("two-servers")) out += "Server: hellobench\r\n";
+  std::time_t now = std::time(nullptr);
+  if (config.broken("stale-date")) now -= 3600;
+  out += "Date: " + http_date(now) + "\r\n";
+  out += "Content-Type: " + r.content_type + "\r\n";
+  std::string body = r.body;
+  if (config.broken("chunked")) {
+    out += "Transfer-Encoding: chunked\r\n";
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", body.size());
+    body = size + body + "\r\n0\r\n\r\n";
+  } else {
+    std::size_t length = body.size();
+    if (config.broken("short-length")) --length;  // one stray byte after each body
+    out += "Content-Length: " + std::to_string(length) + "\r\n";
+  }
+  if (close) out += "Connection: close\r\n";
+  out += r.extra_headers + "\r\n" + body;
+  return out;
+}
+
+// Closes after sending, reading what the client still sends for a moment, so the kernel does
+// not answer unread data with a reset that could destroy the response in flight.
+void lingering_close(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char sink[4096];
+  auto deadline = Clock::now() + milliseconds(500);
+  while (Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    if (::recv(fd, sink, sizeof sink, 0) <= 0) break;
+  }
+  ::close(fd);
+}
+
+Response route(const std::string& method, const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  std::string query =
+      target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
+  bool known = path == "/" || path == "/json" || path == "/user" || path == "/io";
+  Response r;
+  if (!known) {
+    if (config.broken("no-404")) return {200, r.content_type, "Hello, World!", ""};
+    return {404, r.content_type, "not found", ""};
+  }
+  if (method != "GET") {
+    return {405, r.content_type, "method not allowed",
+            config.broken("no-allow") ? "" : "Allow: GET\r\n"};
+  }
+  if (path == "/")
+    return {200, config.broken("root-content-type") ? "text/plain" : r.content_type,
+            config.broken("root-body") ? "Hello World" : "Hello, World!", ""};
+  const std::string json_type =
+      config.broken("json-content-type") ? "application/json; charset=utf-8" : "application/json";
+  if (path == "/json") {
+    return {200, json_type,
+            config.broken("json-body") ? R"({"message":"Hello World"})"
+                                       : R"({"message":"Hello, World!"})",
+            ""};
+  }
+  if (path == "/user") {
+    std::string body = kUserBody;
+    if (config.broken("user-fields")) body.replace(body.find(R"(,"verified":true)"), 16, "");
+    if (config.broken("user-duplicate")) body.replace(body.find(R"("verified")"), 10, R"("id")");
+    return {200, json_type, body, ""};
+  }
+  // /io?ms=N
+  std::string value = query.rfind("ms=", 0) == 0 ? query.substr(3) : "";
+  bool digits = !value.empty() && value.size() <= 6 &&
+                value.find_first_not_of("0123456789") == std::string::npos;
+  int ms = digits ? std::atoi(value.c_str()) : -1;
+  if (ms < 0 || ms > config.io_max_ms) {
+    if (!config.broken("io-lenient"))
+      return {400, r.content_type, "ms must be an integer 0..10000", ""};
+    ms = 0;
+  }
+  if (config.broken("io-serialized")) {
+    // One wait at a time, as a server whose waits block its only worker would do.
+    static std::mutex one_at_a_time;
+    std::lock_guard<std::mutex> lock(one_at_a_time);
+    std::this_thread::sleep_for(milliseconds(ms));
+  } else if (!config.broken("io-fast")) {
+    std::this_thread::sleep_for(milliseconds(ms));
+  }
+  return {200, r.content_type, "Hello, World!", ""};
+}
+
+void serve(int fd) {
+  std::string buffer;
+  auto wait_start = Clock::now();
+  bool had_request = false;  // the first request's header clock starts at accept
+  for (;;) {
+    std::size_t header_end = buffer.find("\r\n\r\n");
+    const std::size_t limit = config.broken("no-header-limit")      ? 1 << 20
+                              : config.broken("small-header-limit") ? 4096
+                                                                    : kHeaderLimit;
+    if (header_end == std::string::npos || header_end + 4 > limit) {
+      if (buffer.size() > limit || (header_end != std::string::npos && header_end + 4 > limit)) {
+        Response r{431, "text/plain; charset=utf-8", "request header too large", ""};
+        send_all(fd, serialize(r, true));
+        lingering_close(fd);
+        return;
+      }
+      // Waiting: for the rest of a header (header timeout) or for a next request (idle timeout).
+      bool idle = buffer.empty() && (had_request || config.broken("silent-idle"));
+      int timeout_ms = idle ? config.idle_timeout_ms : config.header_timeout_ms;
+      if (idle && config.broken("no-idle-timeout")) timeout_ms = -1;
+      if (!idle && config.broken("no-header-timeout")) timeout_ms = -1;
+      if (!idle && config.broken("early-header-timeout")) timeout_ms /= 2;
+      int left = -1;
+      if (timeout_ms >= 0) {
+        auto deadline = wait_start + milliseconds(timeout_ms);
+        left = static_cast<int>(
+            std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count());
+        if (left <= 0) break;
+      }
+      pollfd fds[2] = {{fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
+      int n = ::poll(fds, 2, left);
+      if (n < 0) break;
+      if (n == 0) continue;  // the deadline check above ends the connection
+      if ((fds[1].revents & POLLIN) && buffer.empty()) break;  // idle at shutdown
+      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+        char chunk[16384];
+        ssize_t got = ::recv(fd, chunk, sizeof chunk, 0);
+        if (got <= 0) break;
+        if (buffer.empty() || config.broken("header-timeout-per-read")) wait_start = Clock::now();
+        buffer.append(chunk, static_cast<std::size_t>(got));
+      }
+      continue;
+    }
+    // A complete header: "METHOD TARGET VERSION" and fields.
+    std::string head = buffer.substr(0, header_end);
+    buffer.erase(0, header_end + 4);
+    if (config.broken("pipeline-drop")) buffer.clear();
+    std::string line = head.substr(0, head.find("\r\n"));
+    std::vector<std::string> parts;
+    for (std::size_t start = 0;;) {
+      std::size_t space = line.find(' ', start);
+      parts.push_back(
+          line.substr(start, space == std::string::npos ? std::string::npos : space - start));
+      if (space == std::string::npos) break;
+      start = space + 1;
+    }
+    bool valid = parts.size() == 3 && !parts[0].empty() && parts[1].rfind("/", 0) == 0 &&
+                 (parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0") &&
+                 parts[0].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string::npos;
+    if (!valid) {
+      if (config.broken("crash-on-malformed")) std::_Exit(3);
+      Response r{400, "text/plain; charset=utf-8", "bad request", ""};
+      bool keep = config.broken("malformed-keep");
+      send_all(fd, serialize(r, !keep));
+      if (keep) {
+        had_request = true;
+        wait_start = Clock::now();
+        continue;
+      }
+      lingering_close(fd);
+      return;
+    }
+    std::string lower_head = head;
+    for (char& c : lower_head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool says_close = lower_head.find("\r\nconnection: close") != std::string::npos;
+    bool says_keep_alive = lower_head.find("\r\nconnection: keep-alive") != std::string::npos;
+    std::size_t content_length = 0;
+    if (auto at = lower_head.find("\r\ncontent-length:"); at != std::string::npos) {
+      content_length = std::strtoul(lower_head.c_str() + at + 17, nullptr, 10);
+    }
+    // Small bodies only (POST / in the checks): wait for them to arrive.
+    while (buffer.size() < content_length) {
+      char chunk[4096];
+      ssize_t got = ::recv(fd, chunk, sizeof chunk, 0);
+      if (got <= 0) break;
+      buffer.append(chunk, static_cast<std::size_t>(got));
+    }
+    buffer.erase(0, std::min(content_length, buffer.size()));
+
+    bool http10 = parts[2] == "HTTP/1.0";
+    bool keep_alive = http10 ? says_keep_alive : !says_close;
+    if (http10 && config.broken("http10-keep")) keep_alive = true;
+    bool announce_close = !keep_alive;
+    if (says_close && config.broken("ignore-close")) keep_alive = true, announce_close = false;
+    if (says_close && config.broken("close-without-header")) announce_close = false;
+    if (config.broken("no-keep-alive")) keep_alive = false;
+
+    Response r = route(parts[0], parts[1]);
+    if (!send_all(fd, serialize(r, announce_close))) break;
+    had_request = true;
+    wait_start = Clock::now();
+    if (!keep_alive || stopping) {
+      lingering_close(fd);
+      return;
+    }
+  }
+  ::close(fd);
+}
+
+void worker() {
+  while (!stopping) {
+    int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (stopping) return;
+      continue;
+    }
+    serve(fd);
+  }
+}
+
+// The wildcard address of bind's family.
+std::string v6_any_for(const std::string& bind) {
+  return bind.find(':') != std::string::npos ? "::" : "0.0.0.0";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  parse_args(argc, argv);
+  // bind-any: listens everywhere and says so; bind-any-quietly: listens everywhere, says loopback.
+  const std::string announced = config.bind;
+  if (config.broken("bind-any")) config.bind = "0.0.0.0";
+  if (config.broken("bind-any-quietly")) config.bind = v6_any_for(config.bind);
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // workers inherit the mask
+  if (::pipe(stop_pipe) != 0) return 1;
+
+  const bool v6 = config.bind.find(':') != std::string::npos;
+  listen_fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&address);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(static_cast<std::uint16_t>(config.port));
+    if (::inet_pton(AF_INET6, config.bind.c_str(), &a->sin6_addr) != 1)
+      usage_error("bad --bind " + config.bind);
+    length = sizeof *a;
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&address);
+    a->sin_family = AF_INET;
+    a->sin_port = htons(static_cast<std::uint16_t>(config.port));
+    if (::inet_pton(AF_INET, config.bind.c_str(), &a->sin_addr) != 1)
+      usage_error("bad --bind " + config.bind);
+    length = sizeof *a;
+  }
+  if (::bind(listen_fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      ::listen(listen_fd, 128) != 0) {
+    std::fprintf(stderr, "verify_server: cannot listen on %s:%d: %s\n", config.bind.c_str(),
+                 config.port, std::strerror(errno));
+    return 1;
+  }
+  ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&address), &length);
+  int port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+                      : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+
+  int workers_count = config.broken("threads-extra") ? config.threads * 2 : config.threads;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < workers_count; ++i) workers.emplace_back(worker);
+  if (!config.broken("no-line")) {
+    const std::string& shown = config.broken("bind-any-quietly") ? announced : config.bind;
+    std::printf(v6 ? "listening on [%s]:%d\n" : "listening on %s:%d\n", shown.c_str(), port);
+    std::fflush(stdout);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  if (config.broken("no-graceful")) std::_Exit(0);
+  if (config.broken("keep-accepting")) std::this_thread::sleep_for(milliseconds(600));
+  stopping = true;
+  (void)!::write(stop_pipe[1], "x", 1);
+  ::shutdown(listen_fd, SHUT_RDWR);  // wakes the workers blocked in accept
+  for (auto& w : workers) w.join();
+  if (config.broken("slow-exit")) std::this_thread::sleep_for(milliseconds(3000));
+  return config.broken("exit-1-on-term") ? 1 : 0;
+}
