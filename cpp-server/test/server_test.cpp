@@ -224,6 +224,47 @@ TEST_F(CppServerTest, HeaderSectionJustUnder8KiBIsServed) {
   EXPECT_EQ(client.read_response().status, 200u);
 }
 
+// A request of exactly `size` bytes up to and including the final empty line, made of many
+// 100-byte fields (the shape that once slipped past Beast's own header_limit in one read).
+static std::string header_section_of(std::size_t size) {
+  std::string request = "GET / HTTP/1.1\r\nHost: test\r\n";
+  for (int i = 0; request.size() + 2 < size; ++i) {
+    const std::size_t room = size - 2 - request.size();
+    std::string line = "X-Pad-" + std::to_string(1000 + i) + ": ";
+    const std::size_t value = std::min<std::size_t>(100, room - line.size() - 2);
+    if (room < line.size() + 3) break;
+    request += line + std::string(value, 'a') + "\r\n";
+  }
+  request.append(size - 2 - request.size(), 'b');  // lengthen the last field's value to fit
+  return request + "\r\n";
+}
+
+TEST_F(CppServerTest, ManyFieldsOver8KiBInOneWriteAre431) {
+  Client client = connect();
+  const std::string request = header_section_of(9 * 1024);
+  ASSERT_EQ(request.size(), 9u * 1024u);
+  client.send(request);
+  const Response response = client.read_response();
+  EXPECT_EQ(response.status, 431u);
+  EXPECT_TRUE(client.wait_for_close(1000ms));
+}
+
+TEST_F(CppServerTest, HeaderSectionOfExactly8192BytesIsServed) {
+  Client client = connect();
+  const std::string request = header_section_of(8192);
+  ASSERT_EQ(request.size(), 8192u);
+  client.send(request);
+  EXPECT_EQ(client.read_response().status, 200u);
+}
+
+TEST_F(CppServerTest, HeaderSectionOf8193BytesIs431) {
+  Client client = connect();
+  const std::string request = header_section_of(8193);
+  ASSERT_EQ(request.size(), 8193u);
+  client.send(request);
+  EXPECT_EQ(client.read_response().status, 431u);
+}
+
 TEST_F(CppServerTest, MalformedRequestIs400AndClosed) {
   Client client = connect();
   client.send("THIS IS NOT HTTP\r\n\r\n");
