@@ -1,0 +1,569 @@
+#include "config.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "errors.hpp"
+
+namespace hellobench {
+
+namespace fs = std::filesystem;
+
+const char* to_string(LoadMode mode) { return mode == LoadMode::open ? "open" : "closed"; }
+
+namespace {
+
+// Reads typed fields out of toml++ tables and turns every problem into a ConfigError that
+// names FILE:LINE:COLUMN and the dotted field name.
+class Reader {
+ public:
+  explicit Reader(fs::path file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const toml::source_region& where, const std::string& message) const {
+    if (where.begin.line == 0) throw ConfigError(fmt::format("{}: {}", file_.string(), message));
+    throw ConfigError(
+        fmt::format("{}:{}:{}: {}", file_.string(), where.begin.line, where.begin.column, message));
+  }
+  [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
+    fail(node.source(), message);
+  }
+
+  // Unknown keys are errors: a typo must not silently fall back to a default.
+  void only_keys(const toml::table& table, const std::string& context,
+                 std::initializer_list<std::string_view> allowed) const {
+    for (auto&& [key, value] : table) {
+      if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
+        fail(key.source().begin.line ? key.source() : value.source(),
+             fmt::format("{}: unknown key '{}' (allowed: {})", context, key.str(),
+                         fmt::join(allowed, ", ")));
+      }
+    }
+  }
+
+  const toml::node* find(const toml::table& table, std::string_view key) const {
+    return table.get(key);
+  }
+
+  std::string string(const toml::table& table, std::string_view key, const std::string& context,
+                     std::optional<std::string> fallback = std::nullopt) const {
+    const toml::node* node = find(table, key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(table, fmt::format("{}: missing field '{}'", context, key));
+    }
+    if (!node->is_string()) fail(*node, fmt::format("{}.{}: expected a string", context, key));
+    return std::string(*node->as_string());
+  }
+
+  double number(const toml::table& table, std::string_view key, const std::string& context,
+                std::optional<double> fallback = std::nullopt) const {
+    const toml::node* node = find(table, key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(table, fmt::format("{}: missing field '{}'", context, key));
+    }
+    if (node->is_integer()) return static_cast<double>(node->as_integer()->get());
+    if (node->is_floating_point()) return node->as_floating_point()->get();
+    fail(*node, fmt::format("{}.{}: expected a number", context, key));
+  }
+
+  int integer(const toml::table& table, std::string_view key, const std::string& context,
+              std::optional<int> fallback = std::nullopt, int minimum = 0) const {
+    const toml::node* node = find(table, key);
+    if (!node) {
+      if (fallback) return *fallback;
+      fail(table, fmt::format("{}: missing field '{}'", context, key));
+    }
+    if (!node->is_integer()) fail(*node, fmt::format("{}.{}: expected an integer", context, key));
+    const std::int64_t value = node->as_integer()->get();
+    if (value < minimum || value > 1'000'000'000) {
+      fail(*node,
+           fmt::format("{}.{}: {} is out of range (at least {})", context, key, value, minimum));
+    }
+    return static_cast<int>(value);
+  }
+
+  std::vector<std::string> strings(const toml::table& table, std::string_view key,
+                                   const std::string& context, bool required = false) const {
+    const toml::node* node = find(table, key);
+    if (!node) {
+      if (required) fail(table, fmt::format("{}: missing field '{}'", context, key));
+      return {};
+    }
+    return string_array(*node, fmt::format("{}.{}", context, key));
+  }
+
+  std::vector<std::string> string_array(const toml::node& node, const std::string& field) const {
+    const toml::array* array = node.as_array();
+    if (!array) fail(node, fmt::format("{}: expected an array of strings", field));
+    std::vector<std::string> out;
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) fail(item, fmt::format("{}: expected an array of strings", field));
+      out.emplace_back(*item.as_string());
+    }
+    return out;
+  }
+
+  // One command: a non-empty array of strings (never a shell line).
+  Argv argv(const toml::node& node, const std::string& field) const {
+    Argv out = string_array(node, field);
+    if (out.empty() || out.front().empty()) {
+      fail(node, fmt::format("{}: a command needs at least the program name", field));
+    }
+    return out;
+  }
+
+  // A list of commands: an array of arrays of strings.
+  std::vector<Argv> commands(const toml::table& table, std::string_view key,
+                             const std::string& context, bool required = false) const {
+    const toml::node* node = find(table, key);
+    if (!node) {
+      if (required) fail(table, fmt::format("{}: missing field '{}'", context, key));
+      return {};
+    }
+    const std::string field = fmt::format("{}.{}", context, key);
+    const toml::array* array = node->as_array();
+    if (!array)
+      fail(*node, fmt::format("{}: expected a list of commands ([[\"prog\", \"arg\"]])", field));
+    std::vector<Argv> out;
+    for (const toml::node& item : *array) {
+      if (!item.is_array()) {
+        fail(item, fmt::format("{}: expected a list of commands ([[\"prog\", \"arg\"]])", field));
+      }
+      out.push_back(argv(item, field));
+    }
+    if (required && out.empty()) fail(*node, fmt::format("{}: needs at least one command", field));
+    return out;
+  }
+
+  const toml::table* table(const toml::table& parent, std::string_view key,
+                           const std::string& context, bool required = false) const {
+    const toml::node* node = find(parent, key);
+    if (!node) {
+      if (required) fail(parent, fmt::format("{}: missing table '{}'", context, key));
+      return nullptr;
+    }
+    if (!node->is_table()) fail(*node, fmt::format("{}.{}: expected a table", context, key));
+    return node->as_table();
+  }
+
+  // [[name]]: an array of tables (absent = empty).
+  std::vector<const toml::table*> tables(const toml::table& parent, std::string_view key) const {
+    const toml::node* node = find(parent, key);
+    if (!node) return {};
+    const toml::array* array = node->as_array();
+    if (!array) fail(*node, fmt::format("'{}' must be written as [[{}]] tables", key, key));
+    std::vector<const toml::table*> out;
+    for (const toml::node& item : *array) {
+      if (!item.is_table())
+        fail(item, fmt::format("'{}' must be written as [[{}]] tables", key, key));
+      out.push_back(item.as_table());
+    }
+    return out;
+  }
+
+  const fs::path& file() const { return file_; }
+
+ private:
+  fs::path file_;
+};
+
+BuildRecipe read_recipe(const Reader& r, const toml::table& t, const std::string& context) {
+  r.only_keys(t, context, {"configure", "build", "binary"});
+  BuildRecipe recipe;
+  recipe.configure = r.commands(t, "configure", context);
+  recipe.build = r.commands(t, "build", context, /*required=*/true);
+  recipe.binary = r.string(t, "binary", context, std::string("{out}"));
+  return recipe;
+}
+
+ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t index,
+                         const fs::path& base) {
+  std::string context = fmt::format("server[{}]", index);
+  ServerConfig s;
+  s.name = r.string(t, "name", context);
+  context = fmt::format("server '{}'", s.name);
+  if (s.name.empty() || s.name.find_first_of(", /") != std::string::npos) {
+    r.fail(*t.get("name"),
+           fmt::format("{}: name must be non-empty, without ',', ' ' or '/'", context));
+  }
+  r.only_keys(
+      t, context,
+      {"name", "label", "language", "source_dir", "binary", "run", "tuning", "edit", "build"});
+  s.label = r.string(t, "label", context, s.name);
+  s.language = r.string(t, "language", context);
+  s.source_dir = (base / r.string(t, "source_dir", context)).lexically_normal();
+  s.binary = r.string(t, "binary", context);
+  const toml::node* run = t.get("run");
+  if (!run) r.fail(t, fmt::format("{}: missing field 'run'", context));
+  s.run = r.argv(*run, context + ".run");
+  s.tuning = r.string(t, "tuning", context, std::string());
+
+  const toml::table* edit = r.table(t, "edit", context, /*required=*/true);
+  const std::string edit_context = context + ".edit";
+  r.only_keys(*edit, edit_context, {"file", "marker", "line"});
+  s.edit.file = r.string(*edit, "file", edit_context);
+  s.edit.marker = r.string(*edit, "marker", edit_context, std::string("hellobench:add-field"));
+  s.edit.line = r.string(*edit, "line", edit_context);
+
+  if (const toml::table* build = r.table(t, "build", context)) {
+    const std::string build_context = context + ".build";
+    r.only_keys(*build, build_context, {"fetch", "test", "env", "debug", "release"});
+    s.build.fetch = r.commands(*build, "fetch", build_context);
+    s.build.test = r.commands(*build, "test", build_context);
+    if (const toml::table* env = r.table(*build, "env", build_context)) {
+      for (auto&& [key, value] : *env) {
+        if (!value.is_string()) {
+          r.fail(value, fmt::format("{}.env.{}: expected a string", build_context, key.str()));
+        }
+        s.build.env.emplace_back(std::string(key.str()), std::string(*value.as_string()));
+      }
+    }
+    if (const toml::table* debug = r.table(*build, "debug", build_context)) {
+      s.build.debug = read_recipe(r, *debug, build_context + ".debug");
+    }
+    if (const toml::table* release = r.table(*build, "release", build_context)) {
+      s.build.release = read_recipe(r, *release, build_context + ".release");
+    }
+  }
+  return s;
+}
+
+ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t index) {
+  std::string context = fmt::format("scenario[{}]", index);
+  ScenarioConfig s;
+  s.name = r.string(t, "name", context);
+  context = fmt::format("scenario '{}'", s.name);
+  r.only_keys(
+      t, context,
+      {"name", "path", "generator", "mode", "connections", "rate", "claims", "description"});
+  s.path = r.string(t, "path", context);
+  if (s.path.empty() || s.path.front() != '/') {
+    r.fail(*t.get("path"), fmt::format("{}.path: must start with '/'", context));
+  }
+  s.generator = r.string(t, "generator", context, std::string("wrk"));
+  if (s.generator != "wrk" && s.generator != "loadgen") {
+    r.fail(*t.get("generator"),
+           fmt::format("{}.generator: '{}' is not 'wrk' or 'loadgen'", context, s.generator));
+  }
+  const std::string mode = r.string(t, "mode", context, std::string("closed"));
+  if (mode == "closed") {
+    s.mode = LoadMode::closed;
+  } else if (mode == "open") {
+    s.mode = LoadMode::open;
+  } else {
+    r.fail(*t.get("mode"), fmt::format("{}.mode: '{}' is not 'closed' or 'open'", context, mode));
+  }
+  s.connections = r.integer(t, "connections", context, 64, 1);
+  if (t.get("rate")) {
+    const double rate = r.number(t, "rate", context);
+    if (rate <= 0) r.fail(*t.get("rate"), fmt::format("{}.rate: must be positive", context));
+    s.rate = rate;
+  }
+  if (s.mode == LoadMode::open && !s.rate) {
+    r.fail(t, fmt::format("{}: mode 'open' needs a 'rate' (requests/s)", context));
+  }
+  if (s.mode == LoadMode::closed && s.rate) {
+    r.fail(*t.get("rate"), fmt::format("{}.rate: only an open-mode scenario has a rate", context));
+  }
+  if (s.mode == LoadMode::open && s.generator == "wrk") {
+    r.fail(t.get("generator") ? t.get("generator")->source() : t.get("mode")->source(),
+           fmt::format("{}.generator: wrk cannot hold a fixed rate; use 'loadgen'", context));
+  }
+  s.claims = r.strings(t, "claims", context);
+  s.description = r.string(t, "description", context, std::string());
+  return s;
+}
+
+ProfileConfig read_profile(const Reader& r, const std::string& name, const toml::table& t) {
+  const std::string context = fmt::format("profile.{}", name);
+  r.only_keys(t, context,
+              {"repetitions", "warmup_s", "window_s", "scenarios", "builds", "build_repetitions"});
+  ProfileConfig p;
+  p.name = name;
+  p.repetitions = r.integer(t, "repetitions", context, std::nullopt, 1);
+  p.warmup_seconds = r.number(t, "warmup_s", context);
+  p.window_seconds = r.number(t, "window_s", context);
+  if (p.warmup_seconds < 0) r.fail(*t.get("warmup_s"), context + ".warmup_s: must be >= 0");
+  if (p.window_seconds <= 0) r.fail(*t.get("window_s"), context + ".window_s: must be > 0");
+  p.scenarios = r.strings(t, "scenarios", context, /*required=*/true);
+  p.builds = r.strings(t, "builds", context);
+  for (const std::string& kind : p.builds) {
+    if (kind != "dev" && kind != "ci") {
+      r.fail(*t.get("builds"), fmt::format("{}.builds: '{}' is not 'dev' or 'ci'", context, kind));
+    }
+  }
+  p.build_repetitions = r.integer(t, "build_repetitions", context, 1, 1);
+  return p;
+}
+
+ClaimConfig read_claim(const Reader& r, const toml::table& t, std::size_t index) {
+  std::string context = fmt::format("claim[{}]", index);
+  ClaimConfig c;
+  c.id = r.string(t, "id", context);
+  context = fmt::format("claim '{}'", c.id);
+  r.only_keys(t, context, {"id", "text", "unit", "article", "scenarios"});
+  c.text = r.string(t, "text", context);
+  c.unit = r.string(t, "unit", context, std::string());
+  if (const toml::table* article = r.table(t, "article", context)) {
+    for (auto&& [key, value] : *article) {
+      if (value.is_integer()) {
+        c.figures[std::string(key.str())] = static_cast<double>(value.as_integer()->get());
+      } else if (value.is_floating_point()) {
+        c.figures[std::string(key.str())] = value.as_floating_point()->get();
+      } else {
+        r.fail(value, fmt::format("{}.article.{}: expected a number", context, key.str()));
+      }
+    }
+  }
+  c.scenarios = r.strings(t, "scenarios", context);
+  return c;
+}
+
+template <typename T>
+void reject_duplicates(const Reader& r, const std::vector<T>& items,
+                       const std::vector<const toml::table*>& tables, const char* what) {
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string& key = [&]() -> const std::string& {
+      if constexpr (requires { items[i].id; }) {
+        return items[i].id;
+      } else {
+        return items[i].name;
+      }
+    }();
+    if (!seen.insert(key).second) r.fail(*tables[i], fmt::format("duplicate {} '{}'", what, key));
+  }
+}
+
+std::string known_names(const std::vector<std::string>& names) {
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream in(list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const fs::path& file) {
+  const Reader r(file);
+  toml::table root;
+  try {
+    root = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    r.fail(e.source(), fmt::format("invalid TOML: {}", e.description()));
+  }
+  r.only_keys(
+      root, "top level",
+      {"bind", "jobs", "generators", "toolchains", "server", "scenario", "profile", "claim"});
+
+  Config config;
+  config.file = file;
+  config.base_dir = file.parent_path();
+  config.bind = r.string(root, "bind", "top level", std::string("127.0.0.1"));
+  config.jobs = r.integer(root, "jobs", "top level", 0, 0);
+
+  config.generators = {{"wrk", "wrk"}, {"loadgen", "{bin_dir}/loadgen"}};
+  if (const toml::table* generators = r.table(root, "generators", "top level")) {
+    r.only_keys(*generators, "generators", {"wrk", "loadgen"});
+    for (const char* name : {"wrk", "loadgen"}) {
+      config.generators[name] = r.string(*generators, name, "generators", config.generators[name]);
+    }
+  }
+  if (const toml::table* toolchains = r.table(root, "toolchains", "top level")) {
+    for (auto&& [key, value] : *toolchains) {
+      config.toolchains[std::string(key.str())] =
+          r.argv(value, fmt::format("toolchains.{}", key.str()));
+    }
+  }
+
+  const auto server_tables = r.tables(root, "server");
+  for (std::size_t i = 0; i < server_tables.size(); ++i) {
+    config.servers.push_back(read_server(r, *server_tables[i], i, config.base_dir));
+  }
+  reject_duplicates(r, config.servers, server_tables, "server");
+  if (config.servers.empty()) r.fail(root, "no [[server]] entries");
+
+  const auto scenario_tables = r.tables(root, "scenario");
+  for (std::size_t i = 0; i < scenario_tables.size(); ++i) {
+    config.scenarios.push_back(read_scenario(r, *scenario_tables[i], i));
+  }
+  reject_duplicates(r, config.scenarios, scenario_tables, "scenario");
+
+  if (const toml::table* profiles = r.table(root, "profile", "top level")) {
+    for (auto&& [key, value] : *profiles) {
+      if (!value.is_table()) r.fail(value, fmt::format("profile.{}: expected a table", key.str()));
+      ProfileConfig p = read_profile(r, std::string(key.str()), *value.as_table());
+      for (const std::string& scenario : p.scenarios) {
+        if (!config.find_scenario(scenario)) {
+          r.fail(*value.as_table()->get("scenarios"),
+                 fmt::format("profile.{}.scenarios: unknown scenario '{}'", key.str(), scenario));
+        }
+      }
+      // wrk's -d takes whole seconds only.
+      for (const std::string& scenario : p.scenarios) {
+        if (config.find_scenario(scenario)->generator != "wrk") continue;
+        for (const auto& [field, seconds] :
+             {std::pair{"warmup_s", p.warmup_seconds}, std::pair{"window_s", p.window_seconds}}) {
+          if (seconds != std::floor(seconds)) {
+            r.fail(*value.as_table()->get(field),
+                   fmt::format("profile.{}.{}: {} s is not a whole number of seconds, which wrk "
+                               "needs (scenario '{}')",
+                               key.str(), field, seconds, scenario));
+          }
+        }
+      }
+      config.profiles.emplace(p.name, std::move(p));
+    }
+  }
+  if (config.profiles.empty()) r.fail(root, "no [profile.NAME] tables");
+
+  const auto claim_tables = r.tables(root, "claim");
+  for (std::size_t i = 0; i < claim_tables.size(); ++i) {
+    config.claims.push_back(read_claim(r, *claim_tables[i], i));
+  }
+  reject_duplicates(r, config.claims, claim_tables, "claim");
+  return config;
+}
+
+Config load_config(const fs::path& file) {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(file, ec).lexically_normal();
+  std::ifstream in(absolute, std::ios::binary);
+  if (!in) {
+    throw ConfigError(fmt::format("{}: cannot read the config file (--config)", file.string()));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), absolute);
+}
+
+const ServerConfig* Config::find_server(const std::string& name) const {
+  for (const ServerConfig& s : servers) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const ScenarioConfig* Config::find_scenario(const std::string& name) const {
+  for (const ScenarioConfig& s : scenarios) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const ProfileConfig* Config::find_profile(const std::string& name) const {
+  const auto it = profiles.find(name);
+  return it == profiles.end() ? nullptr : &it->second;
+}
+
+std::vector<const ServerConfig*> select_servers(const Config& config, const std::string& list) {
+  std::vector<const ServerConfig*> out;
+  const std::vector<std::string> names = split_list(list);
+  if (names.empty()) {
+    for (const ServerConfig& s : config.servers) out.push_back(&s);
+    return out;
+  }
+  std::vector<std::string> known;
+  for (const ServerConfig& s : config.servers) known.push_back(s.name);
+  for (const std::string& name : names) {
+    const ServerConfig* s = config.find_server(name);
+    if (!s) {
+      throw UsageError(
+          fmt::format("--servers: unknown server '{}' (known: {})", name, known_names(known)));
+    }
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<const ScenarioConfig*> select_scenarios(const Config& config,
+                                                    const ProfileConfig& profile,
+                                                    const std::string& list) {
+  std::vector<const ScenarioConfig*> out;
+  std::vector<std::string> names = split_list(list);
+  if (names.empty()) names = profile.scenarios;
+  std::vector<std::string> known;
+  for (const ScenarioConfig& s : config.scenarios) known.push_back(s.name);
+  for (const std::string& name : names) {
+    const ScenarioConfig* s = config.find_scenario(name);
+    if (!s) {
+      throw UsageError(
+          fmt::format("--scenarios: unknown scenario '{}' (known: {})", name, known_names(known)));
+    }
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
+std::string expand(const std::string& text, const std::map<std::string, std::string>& vars) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t open = text.find('{', pos);
+    if (open == std::string::npos) {
+      out.append(text, pos);
+      break;
+    }
+    const std::size_t close = text.find('}', open);
+    if (close == std::string::npos) {
+      out.append(text, pos);
+      break;
+    }
+    out.append(text, pos, open - pos);
+    const std::string name = text.substr(open + 1, close - open - 1);
+    const auto it = vars.find(name);
+    if (it == vars.end()) {
+      std::vector<std::string> known;
+      for (const auto& [key, value] : vars) known.push_back("{" + key + "}");
+      throw ConfigError(fmt::format("unknown placeholder '{{{}}}' in \"{}\" (known here: {})", name,
+                                    text, known_names(known)));
+    }
+    out += it->second;
+    pos = close + 1;
+  }
+  return out;
+}
+
+Argv expand(const Argv& argv, const std::map<std::string, std::string>& vars) {
+  Argv out;
+  out.reserve(argv.size());
+  for (const std::string& arg : argv) out.push_back(expand(arg, vars));
+  return out;
+}
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : self.parent_path();
+}
+
+fs::path default_config_path() {
+  const fs::path beside = executable_dir() / ".." / ".." / "hellobench.toml";
+  std::error_code ec;
+  if (fs::exists(beside, ec)) return fs::weakly_canonical(beside, ec);
+#ifdef HELLOBENCH_SOURCE_DIR
+  const fs::path source = fs::path(HELLOBENCH_SOURCE_DIR) / "hellobench.toml";
+  if (fs::exists(source, ec)) return source;
+#endif
+  return beside.lexically_normal();
+}
+
+}  // namespace hellobench

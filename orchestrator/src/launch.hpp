@@ -1,0 +1,54 @@
+// Starting a server for a trial (MEASUREMENT.md rule 3): a fresh process pinned to its CPU
+// set, --threads set explicitly, ready once the `listening on` line is out AND a GET / has been
+// answered 200; startup time runs from exec to that first answer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "process.hpp"
+#include "sampler.hpp"
+
+namespace hellobench {
+
+// The status of one GET on a fresh connection; nullopt when there was no complete answer
+// within timeout (refused, reset, silent).
+std::optional<int> probe_status(const std::string& host, std::uint16_t port,
+                                const std::string& target, std::chrono::milliseconds timeout);
+
+struct LaunchOptions {
+  std::filesystem::path bin_dir;  // {bin_dir} in the server's binary path
+  std::string bind = "127.0.0.1";
+  std::vector<int> cpus;          // server CPU set; --threads = its size
+  std::filesystem::path log_dir;  // server.stdout / server.stderr go here
+  std::chrono::milliseconds ready_timeout{10000};
+};
+
+// The server's binary path and its run argv (port 0: the server picks a free port and says
+// which in its ready line, so parallel runs never race for a port).
+std::filesystem::path server_binary(const ServerConfig& server,
+                                    const std::filesystem::path& bin_dir);
+Argv server_argv(const ServerConfig& server, const std::filesystem::path& bin_dir,
+                 const std::string& bind, int threads, int port = 0);
+
+struct RunningServer {
+  Process process;
+  std::string host;
+  std::uint16_t port = 0;
+  double startup_ms = 0;  // exec to the first 200 answer to GET /
+  ProcStatus idle;        // /proc/PID/status right after ready
+};
+
+// Throws std::runtime_error (with the server's stderr) when it exits, never prints the ready
+// line, or never answers within ready_timeout; MissingToolError when the binary is missing.
+RunningServer launch_server(const ServerConfig& server, const LaunchOptions& options);
+
+// "listening on 127.0.0.1:8080" -> 8080 (also "[::1]:8080"); nullopt when malformed.
+std::optional<std::uint16_t> parse_listening_port(const std::string& line);
+
+}  // namespace hellobench

@@ -1,0 +1,30 @@
+// hellobench: parse, run, map errors to exit codes (all in cli.cpp). Ctrl-C or SIGTERM stops
+// every child (servers, load generators, builds) before exiting.
+#include <signal.h>
+#include <unistd.h>
+
+#include "cli.hpp"
+#include "environment.hpp"
+#include "process.hpp"
+
+namespace {
+
+extern "C" void on_stop_signal(int signal_number) {
+  // Only async-signal-safe calls here.
+  hellobench::kill_all_children();
+  const char message[] = "\nhellobench: interrupted; stopped every child process\n";
+  [[maybe_unused]] const auto ignored = ::write(STDERR_FILENO, message, sizeof message - 1);
+  ::_exit(128 + signal_number);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  hellobench::extend_path_with_toolchains();
+  return hellobench::run_cli(argc, argv);
+}

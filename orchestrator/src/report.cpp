@@ -1,0 +1,222 @@
+#include "report.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "summary.hpp"
+
+namespace hellobench {
+
+using nlohmann::json;
+
+namespace {
+
+std::string text(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "-";
+  return value.dump();
+}
+
+// A number from results.json; null (how JSON stores an infinite interval end) reads as NaN.
+double num(const json& value) {
+  return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string cell_for(const json& metric, double scale) {
+  return format_interval(num(metric["median"]) * scale, num(metric["ci95"][0]) * scale,
+                         num(metric["ci95"][1]) * scale);
+}
+
+}  // namespace
+
+std::string render_markdown(const json& results) {
+  std::string md;
+  const json& env = member(results, "environment");
+  md += fmt::format("# hellobench run: {} profile\n\n", env.value("profile", "?"));
+  md += fmt::format(
+      "Started {}, finished {}. Commit `{}`{}.\n\n", text(results.value("started_at", json())),
+      text(results.value("finished_at", json())), text(env.value("git_commit", json())),
+      env.value("git_dirty", false) ? " (with uncommitted changes)" : "");
+
+  md += "## Environment\n\n| item | value |\n| --- | --- |\n";
+  md +=
+      fmt::format("| CPU | {} ({} cores) |\n", env.value("cpu_model", "?"), env.value("cores", 0));
+  md +=
+      fmt::format("| kernel | {} |\n| OS | {} |\n", env.value("kernel", "?"), env.value("os", "?"));
+  if (env.contains("cpu_sets")) {
+    md += fmt::format("| CPU sets | server {}, generator {}, orchestrator {} |\n",
+                      member(member(env, "cpu_sets"), "server").dump(),
+                      member(member(env, "cpu_sets"), "generator").dump(),
+                      member(member(env, "cpu_sets"), "orchestrator").dump());
+  }
+  md +=
+      fmt::format("| server threads | {} |\n| build jobs | {} |\n",
+                  text(env.value("server_threads", json())), text(env.value("build_jobs", json())));
+  // value() returns a copy: keep it alive for items(), which only refers to it.
+  const json toolchains = member(env, "toolchains");
+  for (const auto& [name, version] : toolchains.items()) {
+    md += fmt::format("| {} | {} |\n", name, text(version));
+  }
+
+  const json& rules = member(results, "rules_bent");
+  if (!rules.empty()) {
+    md += "\n## Measurement rules bent on this machine\n\n";
+    for (const json& r : rules)
+      md += fmt::format("- rule {}: {}\n", text(r.value("rule", json())), r.value("reason", ""));
+  }
+
+  md +=
+      "\n## Servers\n\n| server | language | binary bytes | stripped | shared libraries | tuning "
+      "|\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
+  for (const json& s : member(results, "servers")) {
+    const json b = member(s, "binary");
+    std::vector<std::string> libs;
+    for (const json& l : member(b, "shared_libraries")) libs.push_back(l.get<std::string>());
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", s.value("label", s.value("name", "")),
+                      s.value("language", ""), text(b.value("bytes", json())),
+                      text(b.value("stripped_bytes", json())),
+                      libs.empty() ? "none (static)" : fmt::format("{}", fmt::join(libs, ", ")),
+                      s.value("tuning", ""));
+  }
+
+  const json& verify = member(results, "verify");
+  md += "\n## Verification\n\n";
+  const json verified = member(verify, "servers");
+  for (const auto& [name, v] : verified.items()) {
+    std::vector<std::string> failed;
+    for (const json& c : member(v, "checks")) {
+      if (!c.value("passed", false))
+        failed.push_back(fmt::format("{} ({})", c.value("name", ""), c.value("detail", "")));
+    }
+    md += fmt::format("- {}: {} ({} checks){}\n", name,
+                      v.value("passed", false) ? "pass" : "**FAIL**", member(v, "checks").size(),
+                      failed.empty() ? "" : fmt::format(": {}", fmt::join(failed, "; ")));
+  }
+  for (const json& c : member(verify, "parity")) {
+    if (!c.value("passed", false))
+      md += fmt::format("- parity **FAIL**: {}: {}\n", c.value("name", ""), c.value("detail", ""));
+  }
+
+  const json& builds = member(results, "builds");
+  if (!builds.empty()) {
+    md +=
+        "\n## Builds (seconds, median of n)\n\n| server | kind | profile | n | median | samples | "
+        "binary bytes | stripped |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    for (const json& b : builds) {
+      std::vector<std::string> samples;
+      for (const json& s : member(b, "samples_s"))
+        samples.push_back(fmt::format("{:.2f}", s.get<double>()));
+      md += fmt::format(
+          "| {} | {} | {} | {} | {} | {} | {} | {} |\n", b.value("server", ""), b.value("kind", ""),
+          b.value("build_profile", ""), text(b.value("n", json())),
+          b.value("ok", false) ? (member(b, "median_s").is_number()
+                                      ? fmt::format("{:.2f}", member(b, "median_s").get<double>())
+                                      : "-")
+                               : "FAILED: " + b.value("error", std::string()),
+          fmt::join(samples, ", "), text(b.value("binary_bytes", json())),
+          text(b.value("binary_stripped_bytes", json())));
+    }
+  }
+
+  const json& summary = member(results, "summary");
+  md +=
+      "\n## Load trials\n\nMedian [95% bootstrap interval] over valid trials; ratios against the "
+      "first "
+      "server with the Mann-Whitney U p-value. Closed-loop latency (wrk) hides stalls "
+      "(coordinated omission); fixed-rate (open) latency does not.\n";
+  std::string current;
+  // A named copy: `sample` below points into it.
+  const json trials = member(results, "trials");
+  for (const json& g : member(summary, "groups")) {
+    const std::string scenario = g.value("scenario", "");
+    if (scenario != current) {
+      current = scenario;
+      const json* sample = nullptr;
+      for (const json& t : trials) {
+        if (t.value("scenario", "") == scenario) {
+          sample = &t;
+          break;
+        }
+      }
+      md += fmt::format(
+          "\n### {}{}\n\n", scenario,
+          sample ? fmt::format(" (`{}`, {}, {} loop, {} connections{})", sample->value("path", ""),
+                               sample->value("generator", ""), sample->value("mode", ""),
+                               text(sample->value("connections", json())),
+                               member(*sample, "offered_rate").is_number()
+                                   ? fmt::format(", {} req/s offered",
+                                                 text(member(*sample, "offered_rate")))
+                                   : "")
+                 : "");
+      md +=
+          "| server | valid/trials | req/s | p50 ms | p99 ms | CPU us/req | RSS mean MiB | RSS "
+          "peak MiB | bound by loadgen | other load on server CPU % |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    }
+    const json& m = member(g, "metrics");
+    auto cell = [&](const char* name, double scale) {
+      return m.contains(name) ? cell_for(m[name], scale) : "-";
+    };
+    md += fmt::format("| {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                      g.value("server", ""), g.value("valid_trials", 0), g.value("trials", 0),
+                      cell("rps", 1), cell("p50_us", 1e-3), cell("p99_us", 1e-3),
+                      cell("cpu_us_per_request", 1), cell("rss_mean_kib", 1.0 / 1024),
+                      cell("rss_peak_kib", 1.0 / 1024), g.value("loadgen_bound_trials", 0),
+                      cell("server_cpus_other_share", 100));
+  }
+  const json& comparisons = member(summary, "comparisons");
+  if (!comparisons.empty()) {
+    md +=
+        "\n### Ratios\n\n| scenario | metric | ratio | 95% interval | p (Mann-Whitney) | verdict "
+        "|\n"
+        "| --- | --- | --- | --- | --- | --- |\n";
+    for (const json& c : comparisons) {
+      const std::string metric = c.value("metric", "");
+      if (metric != "rps" && metric != "p99_us" && metric != "cpu_us_per_request" &&
+          metric != "rss_peak_kib" && metric != "p95_us") {
+        continue;
+      }
+      md += fmt::format(
+          "| {} | {} {}/{} | {:.3f}x | {:.3f}-{:.3f} | {:.3g} | {} |\n", c.value("scenario", ""),
+          metric, c.value("server", ""), c.value("baseline", ""), num(c["ratio"]),
+          num(c["ci95"][0]), num(c["ci95"][1]), num(c["p_value"]),
+          c.value("significant", false) ? "significant" : "no significant difference");
+    }
+  }
+  for (const json& s : member(results, "skipped")) {
+    md += fmt::format("\n- scenario {} skipped: {}\n", s.value("scenario", ""),
+                      s.value("reason", ""));
+  }
+  int invalid = 0;
+  for (const json& t : member(results, "trials")) {
+    if (!t.value("valid", false)) {
+      if (invalid++ == 0)
+        md += "\n## Invalid trials (kept in results.json, left out of the figures)\n\n";
+      md +=
+          fmt::format("- {} {} r{}: {}\n", t.value("server", ""), t.value("scenario", ""),
+                      text(t.value("repetition", json())), text(t.value("invalid_reason", json())));
+    }
+  }
+
+  md += "\n## Claims\n\n";
+  const json& claims = member(results, "claims");
+  if (claims.empty()) {
+    md += results.value("claims_note", std::string("No claim verdicts in this run.")) + "\n";
+  } else {
+    md += "| claim | the article | measured | verdict |\n| --- | --- | --- | --- |\n";
+    for (const json& c : claims) {
+      md += fmt::format("| {} | {} | {} | {} |\n", c.value("id", ""),
+                        text(c.value("article", json())), text(c.value("measured", json())),
+                        text(c.value("verdict", json())));
+    }
+  }
+  md += "\n## Summary table\n\n```\n" + render_terminal_summary(results) + "```\n";
+  return md;
+}
+
+}  // namespace hellobench
