@@ -5,36 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report_reader.hpp"
+
 namespace hellobench::loadgen {
 namespace {
 
 using nlohmann::json;
 
-double number_field(const json& obj, const char* key, const std::string& where) {
-  const auto it = obj.find(key);
-  if (it == obj.end()) {
-    throw GeneratorError(fmt::format("loadgen output: field '{}{}' is missing", where, key));
-  }
-  if (!it->is_number()) {
-    throw GeneratorError(
-        fmt::format("loadgen output: field '{}{}' is not a number: {}", where, key, it->dump()));
-  }
-  const double value = it->get<double>();
-  if (value < 0) {
-    throw GeneratorError(
-        fmt::format("loadgen output: field '{}{}' is negative: {}", where, key, value));
-  }
-  return value;
-}
-
-const json& object_field(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_object()) {
-    throw GeneratorError(
-        fmt::format("loadgen output: field '{}' is missing or not an object", key));
-  }
-  return *it;
-}
+const ReportReader kReader{"loadgen output", false};
 
 }  // namespace
 
@@ -92,38 +70,38 @@ LoadResult parse_output(const std::string& stdout_text) {
 
   LoadResult result;
   result.raw_output = stdout_text;
-  result.requests = static_cast<std::uint64_t>(number_field(report, "requests", ""));
-  result.duration_s = number_field(report, "duration_s", "");
-  result.rps = number_field(report, "rps", "");
+  result.requests = static_cast<std::uint64_t>(kReader.number(report, "requests", ""));
+  result.duration_s = kReader.number(report, "duration_s", "");
+  result.rps = kReader.number(report, "rps", "");
 
-  const json& latency = object_field(report, "latency_us");
+  const json& latency = kReader.object(report, "latency_us");
   auto& l = result.latency_us;
-  l.p50 = number_field(latency, "p50", "latency_us.");
-  l.p90 = number_field(latency, "p90", "latency_us.");
-  l.p95 = number_field(latency, "p95", "latency_us.");
-  l.p99 = number_field(latency, "p99", "latency_us.");
-  l.p999 = number_field(latency, "p999", "latency_us.");
-  l.max = number_field(latency, "max", "latency_us.");
-  l.mean = number_field(latency, "mean", "latency_us.");
-  result.extra["latency_p9999_us"] = number_field(latency, "p9999", "latency_us.");
-  result.extra["latency_stddev_us"] = number_field(latency, "stddev", "latency_us.");
+  l.p50 = kReader.number(latency, "p50", "latency_us.");
+  l.p90 = kReader.number(latency, "p90", "latency_us.");
+  l.p95 = kReader.number(latency, "p95", "latency_us.");
+  l.p99 = kReader.number(latency, "p99", "latency_us.");
+  l.p999 = kReader.number(latency, "p999", "latency_us.");
+  l.max = kReader.number(latency, "max", "latency_us.");
+  l.mean = kReader.number(latency, "mean", "latency_us.");
+  result.extra["latency_p9999_us"] = kReader.number(latency, "p9999", "latency_us.");
+  result.extra["latency_stddev_us"] = kReader.number(latency, "stddev", "latency_us.");
 
-  const json& errors = object_field(report, "errors");
+  const json& errors = kReader.object(report, "errors");
   for (const char* kind :
        {"connect", "read", "write", "timeout", "parse", "status_4xx", "status_5xx"}) {
-    result.errors[kind] = static_cast<std::uint64_t>(number_field(errors, kind, "errors."));
+    result.errors[kind] = static_cast<std::uint64_t>(kReader.number(errors, kind, "errors."));
   }
 
-  result.extra["reconnects"] = number_field(report, "reconnects", "");
-  result.extra["late_sends"] = number_field(report, "late_sends", "");
-  result.extra["connections"] = number_field(report, "connections", "");
+  result.extra["reconnects"] = kReader.number(report, "reconnects", "");
+  result.extra["late_sends"] = kReader.number(report, "late_sends", "");
+  result.extra["connections"] = kReader.number(report, "connections", "");
   // Requests that fell due but were never sent before the window closed (newer loadgen only).
-  if (report.contains("unsent")) result.extra["unsent"] = number_field(report, "unsent", "");
+  if (report.contains("unsent")) result.extra["unsent"] = kReader.number(report, "unsent", "");
   const auto offered = report.find("offered_rate");
   if (offered == report.end()) {
     throw GeneratorError("loadgen output: field 'offered_rate' is missing");
   }
-  if (!offered->is_null()) result.extra["offered_rate"] = number_field(report, "offered_rate", "");
+  if (!offered->is_null()) result.extra["offered_rate"] = kReader.number(report, "offered_rate", "");
   return result;
 }
 

@@ -6,38 +6,14 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "report_reader.hpp"
+
 namespace hellobench::wrk {
 namespace {
 
 using nlohmann::json;
 
-// Reads a number at obj[key]; `null` (what the script prints for a NaN statistic of an empty
-// histogram) reads as 0. `where` names the object for the error message.
-double number_field(const json& obj, const char* key, const std::string& where) {
-  const auto it = obj.find(key);
-  if (it == obj.end()) {
-    throw GeneratorError(fmt::format("wrk report: field '{}{}' is missing", where, key));
-  }
-  if (it->is_null()) return 0;
-  if (!it->is_number()) {
-    throw GeneratorError(
-        fmt::format("wrk report: field '{}{}' is not a number: {}", where, key, it->dump()));
-  }
-  const double value = it->get<double>();
-  if (value < 0) {
-    throw GeneratorError(
-        fmt::format("wrk report: field '{}{}' is negative: {}", where, key, value));
-  }
-  return value;
-}
-
-const json& object_field(const json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end() || !it->is_object()) {
-    throw GeneratorError(fmt::format("wrk report: field '{}' is missing or not an object", key));
-  }
-  return *it;
-}
+const ReportReader kReader{"wrk report", true};
 
 }  // namespace
 
@@ -133,26 +109,26 @@ LoadResult parse_output(const std::string& stdout_text) {
 
   LoadResult result;
   result.raw_output = stdout_text;
-  result.requests = static_cast<std::uint64_t>(number_field(report, "requests", ""));
-  result.duration_s = number_field(report, "duration_us", "") / 1e6;
+  result.requests = static_cast<std::uint64_t>(kReader.number(report, "requests", ""));
+  result.duration_s = kReader.number(report, "duration_us", "") / 1e6;
   if (result.duration_s <= 0) throw GeneratorError("wrk report: duration_us is 0");
   result.rps = static_cast<double>(result.requests) / result.duration_s;
-  result.extra["bytes"] = number_field(report, "bytes", "");
+  result.extra["bytes"] = kReader.number(report, "bytes", "");
 
-  const json& latency = object_field(report, "latency_us");
+  const json& latency = kReader.object(report, "latency_us");
   auto& l = result.latency_us;
-  l.p50 = number_field(latency, "p50", "latency_us.");
-  l.p90 = number_field(latency, "p90", "latency_us.");
-  l.p95 = number_field(latency, "p95", "latency_us.");
-  l.p99 = number_field(latency, "p99", "latency_us.");
-  l.p999 = number_field(latency, "p999", "latency_us.");
-  l.max = number_field(latency, "max", "latency_us.");
-  l.mean = number_field(latency, "mean", "latency_us.");
-  result.extra["latency_stdev_us"] = number_field(latency, "stdev", "latency_us.");
+  l.p50 = kReader.number(latency, "p50", "latency_us.");
+  l.p90 = kReader.number(latency, "p90", "latency_us.");
+  l.p95 = kReader.number(latency, "p95", "latency_us.");
+  l.p99 = kReader.number(latency, "p99", "latency_us.");
+  l.p999 = kReader.number(latency, "p999", "latency_us.");
+  l.max = kReader.number(latency, "max", "latency_us.");
+  l.mean = kReader.number(latency, "mean", "latency_us.");
+  result.extra["latency_stdev_us"] = kReader.number(latency, "stdev", "latency_us.");
 
-  const json& errors = object_field(report, "errors");
+  const json& errors = kReader.object(report, "errors");
   for (const char* kind : {"connect", "read", "write", "timeout", "status"}) {
-    result.errors[kind] = static_cast<std::uint64_t>(number_field(errors, kind, "errors."));
+    result.errors[kind] = static_cast<std::uint64_t>(kReader.number(errors, kind, "errors."));
   }
   return result;
 }
