@@ -1,9 +1,11 @@
 # Helpers shared by the module folders.
 
-# hellobench_add_gtest(NAME SOURCES ... [LIBS ...] [ARGS ...] [TIMEOUT s])
+# hellobench_add_gtest(NAME SOURCES ... [LIBS ...] [ARGS ...] [TIMEOUT s] [RUN_SERIAL])
 # One GoogleTest executable under <build>/tests, registered with ctest test by test.
+# RUN_SERIAL: its tests load both CPUs (a whole benchmark run), so ctest runs them alone rather
+# than beside timing-sensitive tests.
 function(hellobench_add_gtest name)
-  cmake_parse_arguments(arg "" "TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
+  cmake_parse_arguments(arg "RUN_SERIAL" "TIMEOUT" "SOURCES;LIBS;ARGS" ${ARGN})
   if(NOT HELLOBENCH_BUILD_TESTS)
     return()
   endif()
@@ -13,7 +15,11 @@ function(hellobench_add_gtest name)
   if(NOT arg_TIMEOUT)
     set(arg_TIMEOUT 120)
   endif()
-  gtest_discover_tests(${name} EXTRA_ARGS ${arg_ARGS} PROPERTIES TIMEOUT ${arg_TIMEOUT} DISCOVERY_TIMEOUT 30)
+  set(properties TIMEOUT ${arg_TIMEOUT})
+  if(arg_RUN_SERIAL)
+    list(APPEND properties RUN_SERIAL TRUE)
+  endif()
+  gtest_discover_tests(${name} EXTRA_ARGS ${arg_ARGS} PROPERTIES ${properties} DISCOVERY_TIMEOUT 30)
 endfunction()
 
 # hellobench_add_benchmark(NAME SOURCES ... [LIBS ...])
