@@ -295,6 +295,15 @@ Outcome HttpChecker::check_every_response(
   return pass(fmt::format("all {} answers", app_exchanges_.size()));
 }
 
+// Bytes of a response as sent: "HTTP/1.x NNN reason" CRLF, "name: value" CRLF each, CRLF, body.
+std::size_t wire_size(const HttpResponse& response) {
+  std::size_t size = fmt::format("HTTP/1.{} {} {}\r\n", response.version % 10, response.status,
+                                 response.reason)
+                         .size();
+  for (const auto& [name, value] : response.headers) size += name.size() + 2 + value.size() + 2;
+  return size + 2 + response.body.size();
+}
+
 std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
   std::vector<CheckResult> results;
   auto add = [&](const std::string& name, const std::function<Outcome()>& check) {
@@ -309,6 +318,7 @@ std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
       into = exchange("GET " + path, get(path), true);
       report.bodies[path] = into->response.body;
       report.header_names[path] = into->response.header_names();
+      report.response_bytes[path] = wire_size(into->response);
     } catch (const std::exception& e) {
       error = fmt::format("GET {}: {}", path, e.what());
     }
@@ -971,6 +981,7 @@ std::vector<std::string> parity_check_names() {
   std::vector<std::string> names;
   for (const auto& [name, path] : kParityPaths) names.push_back("same-body-" + name);
   for (const auto& [name, path] : kParityPaths) names.push_back("same-headers-" + name);
+  for (const auto& [name, path] : kParityPaths) names.push_back("same-size-" + name);
   return names;
 }
 
@@ -1145,7 +1156,9 @@ VerifyReport verify_lifecycle(const LifecycleOptions& options) {
 
 std::vector<CheckResult> verify_parity(const std::map<std::string, VerifyReport>& reports) {
   std::vector<CheckResult> results;
-  auto compare = [&](const std::string& name, const std::string& path, bool bodies) {
+  enum class What { body, headers, size };
+  auto compare = [&](const std::string& name, const std::string& path, What what) {
+    const bool bodies = what == What::body;
     if (reports.size() < 2) {
       results.push_back(
           {name, true, fmt::format("{} server(s): nothing to compare", reports.size())});
@@ -1163,13 +1176,20 @@ std::vector<CheckResult> verify_parity(const std::map<std::string, VerifyReport>
           continue;
         }
         value = it->second;
-      } else {
+      } else if (what == What::headers) {
         auto it = report.header_names.find(path);
         if (it == report.header_names.end()) {
           problems.push_back(fmt::format("{} has no answer to GET {}", server, path));
           continue;
         }
         value = fmt::format("{}", fmt::join(it->second, ","));
+      } else {
+        auto it = report.response_bytes.find(path);
+        if (it == report.response_bytes.end()) {
+          problems.push_back(fmt::format("{} has no answer to GET {}", server, path));
+          continue;
+        }
+        value = std::to_string(it->second);
       }
       if (!reference_server) {
         reference_server = &server;
@@ -1178,22 +1198,29 @@ std::vector<CheckResult> verify_parity(const std::map<std::string, VerifyReport>
         if (bodies) {
           problems.push_back(fmt::format("{} sends {}, {} sends {}", server, show(value, 80),
                                          *reference_server, show(reference, 80)));
-        } else {
+        } else if (what == What::headers) {
           problems.push_back(fmt::format("{} sends headers [{}], {} sends [{}]", server, value,
+                                         *reference_server, reference));
+        } else {
+          problems.push_back(fmt::format("{} sends {} bytes, {} sends {}", server, value,
                                          *reference_server, reference));
         }
       }
     }
     if (problems.empty()) {
-      results.push_back({name, true,
-                         fmt::format("{} servers: {}", reports.size(),
-                                     bodies ? show(reference, 80) : "[" + reference + "]")});
+      const std::string seen = what == What::body      ? show(reference, 80)
+                               : what == What::headers ? "[" + reference + "]"
+                                                       : reference + " bytes";
+      results.push_back({name, true, fmt::format("{} servers: {}", reports.size(), seen)});
     } else {
       results.push_back({name, false, fmt::format("{}", fmt::join(problems, "; "))});
     }
   };
-  for (const auto& [name, path] : kParityPaths) compare("same-body-" + name, path, true);
-  for (const auto& [name, path] : kParityPaths) compare("same-headers-" + name, path, false);
+  for (const auto& [name, path] : kParityPaths) compare("same-body-" + name, path, What::body);
+  for (const auto& [name, path] : kParityPaths) {
+    compare("same-headers-" + name, path, What::headers);
+  }
+  for (const auto& [name, path] : kParityPaths) compare("same-size-" + name, path, What::size);
   return results;
 }
 

@@ -21,6 +21,9 @@ struct VerifyReport {
   // Raw answers seen, by request path ("/", "/json", "/user"), for the cross-server parity check.
   std::map<std::string, std::string> bodies;
   std::map<std::string, std::vector<std::string>> header_names;  // lower-case, sorted
+  // Size of each of those answers on the wire (status line, header lines, body), as received:
+  // equal sizes mean the servers send the same bytes but for the value of Date.
+  std::map<std::string, std::size_t> response_bytes;
   bool passed() const;
   std::vector<CheckResult> failures() const;
 };

@@ -297,6 +297,7 @@ VerifyReport report_with(const std::string& json_body,
   VerifyReport r;
   r.bodies = {{"/", "Hello, World!"}, {"/json", json_body}, {"/user", R"({"id":42})"}};
   r.header_names = {{"/", root_headers}, {"/json", root_headers}, {"/user", root_headers}};
+  r.response_bytes = {{"/", 150}, {"/json", 155}, {"/user", 369}};
   return r;
 }
 
@@ -334,6 +335,28 @@ TEST(VerifyParity, AnExtraHeaderFailsTheHeaderComparison) {
   EXPECT_FALSE(find_result(results, "same-headers-root").passed);
   EXPECT_THAT(find_result(results, "same-headers-root").detail, HasSubstr("vary"));
   EXPECT_TRUE(find_result(results, "same-body-root").passed);
+}
+
+TEST(VerifyParity, ALongerHeaderValueFailsOnlyTheSizeComparison) {
+  const std::string json = R"({"message":"Hello, World!"})";
+  auto longer = report_with(json);
+  longer.response_bytes["/json"] = 164;  // e.g. "application/json; charset=utf-8"
+  auto results = verify_parity({{"a", report_with(json)}, {"b", longer}});
+  EXPECT_FALSE(find_result(results, "same-size-json").passed);
+  EXPECT_THAT(find_result(results, "same-size-json").detail, HasSubstr("b sends 164 bytes"));
+  EXPECT_TRUE(find_result(results, "same-size-root").passed);
+  EXPECT_TRUE(find_result(results, "same-headers-json").passed);
+}
+
+TEST(VerifyHttp, CountsTheAnswersBytesOnTheWire) {
+  HelperServer server;
+  auto report = verify_http(server.options());
+  // The helper answers GET / with a status line, four headers and the 13-byte body; the Date
+  // value is always 29 bytes, so the size is fixed.
+  const std::string expected_without_date =
+      "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain; "
+      "charset=utf-8\r\nServer: hellobench\r\nDate: \r\n\r\nHello, World!";
+  EXPECT_EQ(report.response_bytes["/"], expected_without_date.size() + 29);
 }
 
 TEST(VerifyParity, AServerWithoutAnAnswerFails) {
