@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "builds.hpp"
+#include "claims.hpp"
 #include "config.hpp"
 #include "environment.hpp"
 #include "errors.hpp"
@@ -71,18 +72,6 @@ json rules_bent_json(const CpuPlan& plan) {
   return rules;
 }
 
-json claims_config_json(const Config& config) {
-  json claims = json::array();
-  for (const ClaimConfig& c : config.claims) {
-    claims.push_back({{"id", c.id},
-                      {"text", c.text},
-                      {"unit", c.unit},
-                      {"article", c.figures},
-                      {"scenarios", c.scenarios}});
-  }
-  return claims;
-}
-
 json servers_json(const std::vector<const ServerConfig*>& servers, const fs::path& bin_dir,
                   const fs::path& scratch, bool inspect) {
   json out = json::array();
@@ -126,11 +115,9 @@ json new_results(const Config& config, const ProfileConfig* profile, const CpuPl
   doc["trials"] = json::array();
   doc["skipped"] = json::array();
   doc["summary"] = json::object();
-  doc["claims"] = json::array();
-  doc["claims_note"] =
-      "Claim verdicts are not computed yet (a later part of hellobench); the article's figures "
-      "from the config are under claims_config.";
-  doc["claims_config"] = claims_config_json(config);
+  doc["claims"] = json::array();  // the verdicts, once the run has measured
+  doc["claims_note"] = claims_note();
+  doc["claims_config"] = claims_config_json(config.claims);
   doc["rules_bent"] = rules_bent_json(plan);
   doc["failures"] = json::array();
   return doc;
@@ -242,6 +229,7 @@ int command_build(const Options& options, std::FILE* out) {
   run_builds(servers, kinds, std::max(1, options.repetitions), jobs, run_dir, scratch, progress,
              doc);
   doc["summary"] = summarize_trials(json::array(), names_of(servers));
+  doc["claims"] = evaluate_claims(doc, config.claims);
   finish(run_dir, doc, out);
   return doc["failures"].empty() ? kExitOk : kExitFailure;
 }
@@ -358,6 +346,7 @@ int command_run(const Options& options, std::FILE* out) {
     doc["failures"].push_back(fmt::format("{} server failures during trials", trials.failures));
   }
   doc["summary"] = summarize_trials(doc["trials"], names_of(servers));
+  doc["claims"] = evaluate_claims(doc, config.claims);
   finish(run_dir, doc, out);
   return doc["failures"].empty() ? kExitOk : kExitFailure;
 }

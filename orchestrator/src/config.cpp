@@ -310,7 +310,8 @@ ClaimConfig read_claim(const Reader& r, const toml::table& t, std::size_t index)
   ClaimConfig c;
   c.id = r.string(t, "id", context);
   context = fmt::format("claim '{}'", c.id);
-  r.only_keys(t, context, {"id", "text", "unit", "article", "scenarios"});
+  r.only_keys(t, context,
+              {"id", "text", "unit", "article", "scenarios", "metric", "direction", "threshold"});
   c.text = r.string(t, "text", context);
   c.unit = r.string(t, "unit", context, std::string());
   if (const toml::table* article = r.table(t, "article", context)) {
@@ -325,6 +326,16 @@ ClaimConfig read_claim(const Reader& r, const toml::table& t, std::size_t index)
     }
   }
   c.scenarios = r.strings(t, "scenarios", context);
+  c.metric = r.string(t, "metric", context, std::string());
+  c.direction = r.string(t, "direction", context, std::string());
+  if (!c.direction.empty() && c.direction != "at_most" && c.direction != "at_least") {
+    r.fail(*t.get("direction"),
+           fmt::format("{}.direction: '{}' is not 'at_most' or 'at_least'", context, c.direction));
+  }
+  if (t.get("threshold")) c.threshold = r.number(t, "threshold", context);
+  if (c.threshold && c.direction.empty()) {
+    r.fail(*t.get("threshold"), fmt::format("{}.threshold: needs a direction", context));
+  }
   return c;
 }
 

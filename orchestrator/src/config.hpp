@@ -80,6 +80,11 @@ struct ClaimConfig {
   std::string unit;                       // "s", "MB", "ratio", ...
   std::map<std::string, double> figures;  // the article's numbers, e.g. go = 8, rust = 192
   std::vector<std::string> scenarios;
+  // The verdict rule (claims.hpp): the metric measured, and the side of `threshold` on which
+  // the article's figure holds ("at_most" or "at_least"). Empty / absent: no threshold.
+  std::string metric;
+  std::string direction;
+  std::optional<double> threshold;
 };
 
 struct Config {

@@ -208,11 +208,40 @@ std::string render_markdown(const json& results) {
   if (claims.empty()) {
     md += results.value("claims_note", std::string("No claim verdicts in this run.")) + "\n";
   } else {
-    md += "| claim | the article | measured | verdict |\n| --- | --- | --- | --- |\n";
+    md += results.value("claims_note", std::string()) + "\n\n";
+    md +=
+        "| claim | the article | measured (95% CI, n) | verdict | why |\n"
+        "| --- | --- | --- | --- | --- |\n";
     for (const json& c : claims) {
-      md += fmt::format("| {} | {} | {} | {} |\n", c.value("id", ""),
-                        text(c.value("article", json())), text(c.value("measured", json())),
-                        text(c.value("verdict", json())));
+      const json& m = member(c, "measured");
+      std::string measured = "not measured";
+      if (m.is_object() && member(m, "value").is_number()) {
+        const json& ci = member(m, "ci95");
+        measured = fmt::format("{} {} {}", text(c.value("comparison", json())),
+                               format_number(num(m["value"])), text(c.value("unit", json())));
+        if (m.value("exact", false)) {
+          measured += " (exact)";
+        } else {
+          measured += fmt::format(" [{}, {}], n = {}",
+                                  ci.is_array() && ci.size() == 2 ? format_number(num(ci[0])) : "-",
+                                  // null: an unbounded end (a resampled zero denominator)
+                                  ci.is_array() && ci.size() == 2 && ci[1].is_number()
+                                      ? format_number(num(ci[1]))
+                                      : "inf",
+                                  m.value("n", 0));
+        }
+      }
+      std::string side;
+      if (member(c, "threshold").is_number()) {
+        side = fmt::format(" (read as {} {})", c.value("side", "") == "at_least" ? ">=" : "<=",
+                           format_number(num(c["threshold"])));
+      }
+      md += fmt::format("| {} | {}{} | {} | **{}** | {} |\n", c.value("id", ""),
+                        text(c.value("text", json())), side, measured,
+                        text(c.value("verdict", json())), text(c.value("reason", json())));
+    }
+    if (!claims.empty()) {
+      md += fmt::format("\nScope: {}.\n", text(claims[0].value("scope", json())));
     }
   }
   md += "\n## Summary table\n\n```\n" + render_terminal_summary(results) + "```\n";

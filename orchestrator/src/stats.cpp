@@ -202,6 +202,30 @@ Ratio ratio_of_medians(const std::vector<double>& a, const std::vector<double>& 
   return r;
 }
 
+Difference difference_of_medians(const std::vector<double>& a, const std::vector<double>& b,
+                                 std::uint64_t seed, int resamples) {
+  require_samples(a, "difference_of_medians (a)");
+  require_samples(b, "difference_of_medians (b)");
+  require_resamples(resamples, "difference_of_medians");
+  Difference d;
+  d.difference = median(a) - median(b);
+  if (a.size() == 1 && b.size() == 1) {
+    d.ci95 = {d.difference, d.difference};
+    return d;
+  }
+  std::mt19937_64 rng(seed);
+  std::vector<double> differences(static_cast<std::size_t>(resamples));
+  std::vector<double> scratch_a;
+  std::vector<double> scratch_b;
+  for (double& x : differences) {
+    resample(rng, a, scratch_a);
+    resample(rng, b, scratch_b);
+    x = median_in_place(scratch_a) - median_in_place(scratch_b);
+  }
+  d.ci95 = percentile_interval(std::move(differences));
+  return d;
+}
+
 MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<double>& b) {
   require_samples(a, "mann_whitney_u (a)");
   require_samples(b, "mann_whitney_u (b)");

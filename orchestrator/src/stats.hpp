@@ -44,6 +44,14 @@ struct Ratio {
 Ratio ratio_of_medians(const std::vector<double>& a, const std::vector<double>& b,
                        std::uint64_t seed = 1, int resamples = 10000);
 
+struct Difference {
+  double difference = 0;  // median(a) - median(b)
+  Interval ci95;          // bootstrap: resample a and b independently, difference of medians
+};
+// Any finite samples; [d, d] when both have one sample. std::invalid_argument on empty input.
+Difference difference_of_medians(const std::vector<double>& a, const std::vector<double>& b,
+                                 std::uint64_t seed = 1, int resamples = 10000);
+
 struct MannWhitney {
   double u = 0;        // U statistic of a
   double p_value = 1;  // two-sided; exact for small samples without ties, normal approx. else

@@ -308,6 +308,47 @@ std::string build_cell(const json* b) {
 
 }  // namespace
 
+namespace {
+
+// "go/rust 2.21 [2.10, 2.30] n=3": a claim's measured figure in one cell.
+std::string claim_measured_cell(const json& claim) {
+  const json& m = member(claim, "measured");
+  if (!m.is_object() || !member(m, "value").is_number()) return "not measured";
+  auto number = [](const json& x) {
+    return x.is_number() ? format_number(x.get<double>()) : "inf";
+  };
+  const json& ci = member(m, "ci95");
+  std::string cell = claim.value("comparison", std::string()) + " " + number(m["value"]);
+  const std::string unit = claim.value("unit", std::string());
+  if (unit == "ms" || unit == "s" || unit == "requests/s") cell += " " + unit;
+  if (m.value("exact", false)) return cell + " (exact)";
+  if (ci.is_array() && ci.size() == 2 && ci[0] != ci[1]) {
+    cell += fmt::format(" [{}, {}]", number(ci[0]), number(ci[1]));
+  }
+  return cell + fmt::format(" n={}", m.value("n", 0));
+}
+
+// The verdicts, one line each: id, measured, the threshold read from the article, verdict.
+std::string claims_table(const json& claims) {
+  if (!claims.is_array() || claims.empty()) return "";
+  std::string out =
+      fmt::format("\n{:<16}{:<46}{:<14}{}\n", "claim", "measured (95% CI)", "article", "verdict");
+  for (const json& c : claims) {
+    std::string article = "-";
+    if (member(c, "threshold").is_number()) {
+      article = fmt::format("{} {}", c.value("side", "") == "at_least" ? ">=" : "<=",
+                            format_number(c["threshold"].get<double>()));
+    }
+    std::string measured = claim_measured_cell(c);
+    if (measured.size() > 45) measured = measured.substr(0, 44) + "~";
+    out += fmt::format("{:<16}{:<46}{:<14}{}\n", c.value("id", "").substr(0, 15), measured, article,
+                       c.value("verdict", ""));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string render_terminal_summary(const json& results) {
   std::string out;
   const json& env = member(results, "environment");
@@ -451,6 +492,7 @@ std::string render_terminal_summary(const json& results) {
                          build_cell(find_build(builds, server, "ci", "release")));
     }
   }
+  out += claims_table(member(results, "claims"));
   return out;
 }
 

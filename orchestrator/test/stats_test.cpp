@@ -227,5 +227,26 @@ TEST(MannWhitneyU, RejectsAnEmptySide) {
   EXPECT_THROW(mann_whitney_u({}, {1, 2}), std::invalid_argument);
 }
 
+TEST(DifferenceOfMedians, IsTheDifferenceOfTheMedians) {
+  EXPECT_DOUBLE_EQ(difference_of_medians({5, 9, 7}, {1, 3, 2}).difference, 5);
+}
+
+TEST(DifferenceOfMedians, IntervalComesFromResamplingEachSide) {
+  // b is constant (2). A resampled median of a = {2, 4, 6} is 2 or 6 with P = 7/27 each (see
+  // the ratio test above), both > 0.025, so the interval of median(a*) - 2 is [0, 4].
+  const Difference d = difference_of_medians({2, 4, 6}, {2, 2, 2});
+  EXPECT_DOUBLE_EQ(d.difference, 2);
+  EXPECT_DOUBLE_EQ(d.ci95.low, 0);
+  EXPECT_DOUBLE_EQ(d.ci95.high, 4);
+}
+
+TEST(DifferenceOfMedians, OneSampleEachIsASingleValue) {
+  const Difference d = difference_of_medians({3}, {5});
+  EXPECT_DOUBLE_EQ(d.difference, -2);
+  EXPECT_DOUBLE_EQ(d.ci95.low, -2);
+  EXPECT_DOUBLE_EQ(d.ci95.high, -2);
+  EXPECT_THROW(difference_of_medians({}, {1}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace hellobench::stats
