@@ -107,6 +107,25 @@ std::vector<double> exact_u_counts(std::size_t m, std::size_t n) {
   return table[m];
 }
 
+// Percentile bootstrap of statistic(median of a, median of b): a and b resampled
+// independently, a then b, from one seeded generator (so a seed gives one interval).
+template <typename Statistic>
+Interval bootstrap_medians(const std::vector<double>& a, const std::vector<double>& b,
+                           std::uint64_t seed, int resamples, Statistic statistic) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> values(static_cast<std::size_t>(resamples));
+  std::vector<double> scratch_a;
+  std::vector<double> scratch_b;
+  for (double& x : values) {
+    resample(rng, a, scratch_a);
+    resample(rng, b, scratch_b);
+    const double median_a = median_in_place(scratch_a);
+    const double median_b = median_in_place(scratch_b);
+    x = statistic(median_a, median_b);
+  }
+  return percentile_interval(std::move(values));
+}
+
 }  // namespace
 
 double quantile(std::vector<double> samples, double q) {
@@ -185,20 +204,11 @@ Ratio ratio_of_medians(const std::vector<double>& a, const std::vector<double>& 
     r.ci95 = {r.ratio, r.ratio};
     return r;
   }
-  std::mt19937_64 rng(seed);
-  std::vector<double> ratios(static_cast<std::size_t>(resamples));
-  std::vector<double> scratch_a;
-  std::vector<double> scratch_b;
-  for (double& x : ratios) {
-    resample(rng, a, scratch_a);
-    resample(rng, b, scratch_b);
-    const double numerator = median_in_place(scratch_a);
-    const double denominator = median_in_place(scratch_b);
+  r.ci95 = bootstrap_medians(a, b, seed, resamples, [](double numerator, double denominator) {
     // A resample whose denominator median is 0 counts as an unbounded ratio: the interval
     // then widens (to infinity if such resamples pass 2.5%) instead of silently losing them.
-    x = denominator > 0 ? numerator / denominator : std::numeric_limits<double>::infinity();
-  }
-  r.ci95 = percentile_interval(std::move(ratios));
+    return denominator > 0 ? numerator / denominator : std::numeric_limits<double>::infinity();
+  });
   return r;
 }
 
@@ -213,16 +223,8 @@ Difference difference_of_medians(const std::vector<double>& a, const std::vector
     d.ci95 = {d.difference, d.difference};
     return d;
   }
-  std::mt19937_64 rng(seed);
-  std::vector<double> differences(static_cast<std::size_t>(resamples));
-  std::vector<double> scratch_a;
-  std::vector<double> scratch_b;
-  for (double& x : differences) {
-    resample(rng, a, scratch_a);
-    resample(rng, b, scratch_b);
-    x = median_in_place(scratch_a) - median_in_place(scratch_b);
-  }
-  d.ci95 = percentile_interval(std::move(differences));
+  d.ci95 = bootstrap_medians(a, b, seed, resamples,
+                            [](double median_a, double median_b) { return median_a - median_b; });
   return d;
 }
 
