@@ -12,6 +12,7 @@
 #include "builds.hpp"
 #include "claims.hpp"
 #include "config.hpp"
+#include "process.hpp"
 #include "environment.hpp"
 #include "errors.hpp"
 #include "launch.hpp"
@@ -144,10 +145,14 @@ struct ScratchDir {
     const fs::path base = parent.empty() ? fs::temp_directory_path() : fs::absolute(parent);
     path = base / fmt::format("hellobench-scratch-{}", ::getpid());
     fs::create_directories(path);
+    if (!keep) remove_on_interrupt(path);  // Ctrl-C must not leave gigabytes of build trees
   }
   ~ScratchDir() {
     std::error_code ec;
-    if (!keep) fs::remove_all(path, ec);
+    if (!keep) {
+      remove_on_interrupt({});
+      fs::remove_all(path, ec);
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 // hellobench: parse, run, map errors to exit codes (all in cli.cpp). Ctrl-C or SIGTERM stops
-// every child (servers, load generators, builds) before exiting.
+// every child (servers, load generators, builds) and deletes the build scratch copies before
+// exiting.
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,7 +12,7 @@ namespace {
 
 extern "C" void on_stop_signal(int signal_number) {
   // Only async-signal-safe calls here.
-  hellobench::kill_all_children();
+  hellobench::interrupt_cleanup();  // every child killed, the scratch copies deleted
   const char message[] = "\nhellobench: interrupted; stopped every child process\n";
   [[maybe_unused]] const auto ignored = ::write(STDERR_FILENO, message, sizeof message - 1);
   ::_exit(128 + signal_number);

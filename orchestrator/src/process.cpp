@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -511,6 +512,40 @@ void kill_all_children() noexcept {
   for (auto& slot : g_children) {
     pid_t pid = slot.load();
     if (pid > 0) ::kill(pid, SIGKILL);
+  }
+}
+
+namespace {
+// The folder for interrupt_cleanup(), in static storage a signal handler can read. The flag is
+// cleared while the path changes, so the handler never reads a half-written path.
+char g_interrupt_folder[4096];
+std::atomic<bool> g_interrupt_folder_set{false};
+}  // namespace
+
+void remove_on_interrupt(const std::filesystem::path& folder) {
+  g_interrupt_folder_set.store(false);
+  const std::string text = folder.string();
+  if (text.empty() || text.size() >= sizeof g_interrupt_folder) return;
+  std::copy(text.begin(), text.end(), g_interrupt_folder);
+  g_interrupt_folder[text.size()] = '\0';
+  g_interrupt_folder_set.store(true);
+}
+
+void interrupt_cleanup() noexcept {
+  kill_all_children();
+  if (!g_interrupt_folder_set.load()) return;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    char rm[] = "rm";
+    char flags[] = "-rf";
+    char end_of_options[] = "--";
+    char* const argv[] = {rm, flags, end_of_options, g_interrupt_folder, nullptr};
+    ::execve("/bin/rm", argv, environ);
+    ::_exit(127);
+  }
+  if (pid > 0) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
   }
 }
 

@@ -84,4 +84,12 @@ class Process {
 // SIGKILLs every child spawned by this process that is still running (async-signal-safe).
 void kill_all_children() noexcept;
 
+// A folder (the build scratch copies) to delete when the orchestrator is interrupted; one at a
+// time, an empty path forgets it. Not itself async-signal-safe: call it from normal code.
+void remove_on_interrupt(const std::filesystem::path& folder);
+
+// For a SIGINT/SIGTERM handler (async-signal-safe): kill_all_children(), then delete the
+// folder given to remove_on_interrupt with `rm -rf` (fork + execve + waitpid).
+void interrupt_cleanup() noexcept;
+
 }  // namespace hellobench
