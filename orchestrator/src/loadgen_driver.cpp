@@ -74,15 +74,8 @@ LoadResult parse_output(const std::string& stdout_text) {
   result.duration_s = kReader.number(report, "duration_s", "");
   result.rps = kReader.number(report, "rps", "");
 
+  result.latency_us = kReader.latency(report);
   const json& latency = kReader.object(report, "latency_us");
-  auto& l = result.latency_us;
-  l.p50 = kReader.number(latency, "p50", "latency_us.");
-  l.p90 = kReader.number(latency, "p90", "latency_us.");
-  l.p95 = kReader.number(latency, "p95", "latency_us.");
-  l.p99 = kReader.number(latency, "p99", "latency_us.");
-  l.p999 = kReader.number(latency, "p999", "latency_us.");
-  l.max = kReader.number(latency, "max", "latency_us.");
-  l.mean = kReader.number(latency, "mean", "latency_us.");
   result.extra["latency_p9999_us"] = kReader.number(latency, "p9999", "latency_us.");
   result.extra["latency_stddev_us"] = kReader.number(latency, "stddev", "latency_us.");
 

@@ -2,7 +2,6 @@
 
 #include <fmt/core.h>
 
-#include "generator.hpp"
 
 namespace hellobench {
 
@@ -31,6 +30,14 @@ const nlohmann::json& ReportReader::object(const nlohmann::json& obj, const char
     throw GeneratorError(fmt::format("{}: field '{}' is missing or not an object", source, key));
   }
   return *it;
+}
+
+LatencyMicros ReportReader::latency(const nlohmann::json& report) const {
+  const nlohmann::json& l = object(report, "latency_us");
+  const std::string where = "latency_us.";
+  return {number(l, "p50", where), number(l, "p90", where),  number(l, "p95", where),
+          number(l, "p99", where), number(l, "p999", where), number(l, "max", where),
+          number(l, "mean", where)};
 }
 
 }  // namespace hellobench

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "generator.hpp"
+
 namespace hellobench {
 
 struct ReportReader {
@@ -14,6 +16,8 @@ struct ReportReader {
   // obj[key]; `where` is the path of obj for the message ("latency_us.").
   double number(const nlohmann::json& obj, const char* key, const std::string& where) const;
   const nlohmann::json& object(const nlohmann::json& obj, const char* key) const;
+  // report["latency_us"]: p50, p90, p95, p99, p999, max and mean, in microseconds.
+  LatencyMicros latency(const nlohmann::json& report) const;
 };
 
 }  // namespace hellobench

@@ -115,15 +115,8 @@ LoadResult parse_output(const std::string& stdout_text) {
   result.rps = static_cast<double>(result.requests) / result.duration_s;
   result.extra["bytes"] = kReader.number(report, "bytes", "");
 
+  result.latency_us = kReader.latency(report);
   const json& latency = kReader.object(report, "latency_us");
-  auto& l = result.latency_us;
-  l.p50 = kReader.number(latency, "p50", "latency_us.");
-  l.p90 = kReader.number(latency, "p90", "latency_us.");
-  l.p95 = kReader.number(latency, "p95", "latency_us.");
-  l.p99 = kReader.number(latency, "p99", "latency_us.");
-  l.p999 = kReader.number(latency, "p999", "latency_us.");
-  l.max = kReader.number(latency, "max", "latency_us.");
-  l.mean = kReader.number(latency, "mean", "latency_us.");
   result.extra["latency_stdev_us"] = kReader.number(latency, "stdev", "latency_us.");
 
   const json& errors = kReader.object(report, "errors");
