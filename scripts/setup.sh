@@ -9,7 +9,7 @@ DEBIAN_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
-  wrk curl binutils
+  wrk curl binutils python3  # python3: loadgen/bench/compare-wrk.sh reads JSON with it
   clang libclang-rt-14-dev clang-format
 )
 GO_MIN="1.26"  # go-server's go.mod: an older go line would build with old compatibility settings

@@ -201,6 +201,15 @@ void SmokeRun_ClosedLoopTrialsHaveEveryFigure() {
       EXPECT_GT(row.at("loadgen_cpu_share").get<double>(), 0) << where;
       EXPECT_GT(row.at("startup_ms").get<double>(), 0) << where;
       EXPECT_LT(row.at("startup_ms").get<double>(), 10000) << where;
+      // The derived figures are what their parts say they are.
+      const double requests = row.at("requests").get<double>();
+      EXPECT_NEAR(row.at("cpu_us_per_request").get<double>(),
+                  row.at("cpu_seconds").get<double>() * 1e6 / requests,
+                  1e-6 * row.at("cpu_us_per_request").get<double>() + 1e-9)
+          << where;
+      EXPECT_NEAR(row.at("rps").get<double>(), requests / row.at("duration_s").get<double>(),
+                  1e-6 * row.at("rps").get<double>())
+          << where;
       EXPECT_EQ(row.at("server_exit_status"), 0) << where;
       EXPECT_NEAR(row.at("window_s").get<double>(), 2.0, 1.0) << where;
       EXPECT_THAT(read(run_dirs_[0] / row.at("log_dir").get<std::string>() / "server.stdout"),
@@ -282,6 +291,14 @@ void SmokeRun_ClaimsAndBentRulesAreRecorded() {
   EXPECT_TRUE(results_["claims"].is_array());
   EXPECT_FALSE(results_["claims_note"].get<std::string>().empty());
   EXPECT_GE(results_["claims_config"].size(), 11u);
+  // One verdict per configured claim, each with its reason.
+  ASSERT_EQ(results_["claims"].size(), results_["claims_config"].size());
+  for (const json& claim : results_["claims"]) {
+    EXPECT_THAT(claim.at("verdict").get<std::string>(),
+                AnyOf("holds", "does not hold", "inconclusive"))
+        << claim.at("id");
+    EXPECT_FALSE(claim.at("reason").get<std::string>().empty()) << claim.at("id");
+  }
   EXPECT_TRUE(results_["rules_bent"].is_array());
   if (available_cpus().size() == 2) {
     ASSERT_FALSE(results_["rules_bent"].empty());
