@@ -9,6 +9,9 @@
 #include <charconv>
 #include <condition_variable>
 #include <fstream>
+#include <optional>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -248,6 +251,42 @@ Saturation judge_saturation(double server_cpu_seconds, int server_cpus, double l
   // scenario) is "server": the figure describes the server at that load.
   s.bound = s.loadgen_cpu_share >= saturated ? "loadgen" : "server";
   return s;
+}
+
+CpuJiffies read_cpu_jiffies(const std::vector<int>& cpus) {
+  CpuJiffies total;
+  std::ifstream in("/proc/stat");
+  std::string name;
+  while (in >> name) {
+    if (name.rfind("cpu", 0) != 0 || name == "cpu") {
+      in.ignore(4096, '\n');
+      continue;
+    }
+    const int cpu = std::atoi(name.c_str() + 3);
+    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    in >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+    in.ignore(4096, '\n');
+    if (std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) continue;
+    total.busy += user + nice + system + irq + softirq;
+    total.steal += steal;
+  }
+  const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  total.busy /= ticks_per_second;
+  total.steal /= ticks_per_second;
+  return total;
+}
+
+std::optional<double> read_task_clock_seconds(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return std::nullopt;
+  double total_ns = 0;
+  for (const auto& task : tasks) {
+    std::ifstream in(task.path() / "schedstat");
+    double run_ns = 0;
+    if (in >> run_ns) total_ns += run_ns;
+  }
+  return total_ns / 1e9;
 }
 
 }  // namespace hellobench

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace hellobench {
 
@@ -29,6 +30,22 @@ struct CpuTimes {
 };
 std::optional<CpuTimes> read_proc_cpu(pid_t pid);
 CpuTimes read_self_cpu();  // this process, all threads (the orchestrator's own cost)
+
+// On-CPU time of every thread of pid, in seconds, from /proc/PID/task/*/schedstat (first
+// field: nanoseconds run, the scheduler's own clock). Unlike /proc/PID/stat's 10 ms ticks it
+// resolves a window that uses little CPU (the /io scenario). Caveat: a thread that exits
+// inside the window takes its time with it (the servers keep fixed worker pools).
+// nullopt when the process is gone.
+std::optional<double> read_task_clock_seconds(pid_t pid);
+
+// Time the CPUs in `cpus` spent busy (user..softirq, any process) and stolen by the
+// hypervisor, from /proc/stat, in seconds: deltas over a window show how much of a server's
+// CPU set went to other work.
+struct CpuJiffies {
+  double busy = 0;
+  double steal = 0;
+};
+CpuJiffies read_cpu_jiffies(const std::vector<int>& cpus);
 
 struct MemorySummary {
   std::int64_t rss_mean_kib = 0;  // mean of the VmRSS samples

@@ -48,51 +48,6 @@ double reaped_children_cpu_seconds() {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-// Per-CPU jiffies from /proc/stat: busy (user..softirq) and steal, for the CPUs in `cpus`.
-struct CpuJiffies {
-  double busy = 0;
-  double steal = 0;
-};
-CpuJiffies read_cpu_jiffies(const std::vector<int>& cpus) {
-  CpuJiffies total;
-  std::ifstream in("/proc/stat");
-  std::string name;
-  while (in >> name) {
-    if (name.rfind("cpu", 0) != 0 || name == "cpu") {
-      in.ignore(4096, '\n');
-      continue;
-    }
-    const int cpu = std::atoi(name.c_str() + 3);
-    double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-    in >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
-    in.ignore(4096, '\n');
-    if (std::find(cpus.begin(), cpus.end(), cpu) == cpus.end()) continue;
-    total.busy += user + nice + system + irq + softirq;
-    total.steal += steal;
-  }
-  const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  total.busy /= ticks_per_second;
-  total.steal /= ticks_per_second;
-  return total;
-}
-
-// On-CPU time of every thread of pid, in seconds, from /proc/PID/task/*/schedstat (first
-// field: nanoseconds run, the scheduler's own clock). Unlike /proc/PID/stat's 10 ms ticks it
-// resolves a window that uses little CPU (the /io scenario). Caveat: a thread that exits
-// inside the window takes its time with it (the servers keep fixed worker pools).
-std::optional<double> task_clock_seconds(pid_t pid) {
-  std::error_code ec;
-  std::filesystem::directory_iterator tasks(fmt::format("/proc/{}/task", pid), ec);
-  if (ec) return std::nullopt;
-  double total_ns = 0;
-  for (const auto& task : tasks) {
-    std::ifstream in(task.path() / "schedstat");
-    double run_ns = 0;
-    if (in >> run_ns) total_ns += run_ns;
-  }
-  return total_ns / 1e9;
-}
-
 // Pins the calling thread (and the threads it starts later, such as the sampler) to cpus
 // for its lifetime, restoring the previous mask afterwards.
 class PinSelf {
@@ -216,7 +171,7 @@ json run_one(const RunContext& context, const ProfileConfig& profile, const Tria
     spec.duration = millis(profile.window_seconds);
     MemorySampler sampler(pid);
     const auto server_cpu_start = read_proc_cpu(pid);
-    const auto server_task_clock_start = task_clock_seconds(pid);
+    const auto server_task_clock_start = read_task_clock_seconds(pid);
     const CpuTimes self_start = read_self_cpu();
     const CpuJiffies server_cpus_start = read_cpu_jiffies(context.cpus.server);
     const double children_start = reaped_children_cpu_seconds();
@@ -229,7 +184,7 @@ json run_one(const RunContext& context, const ProfileConfig& profile, const Tria
       failure = fmt::format("load generator failed: {}", e.what());
     }
     const auto server_cpu_end = read_proc_cpu(pid);
-    const auto server_task_clock_end = task_clock_seconds(pid);
+    const auto server_task_clock_end = read_task_clock_seconds(pid);
     const double window_s = std::chrono::duration<double>(Clock::now() - window_start).count();
     const double generator_cpu = reaped_children_cpu_seconds() - children_start;
     const CpuJiffies server_cpus_end = read_cpu_jiffies(context.cpus.server);

@@ -2,6 +2,8 @@
 // known amount of memory, one that burns a known CPU time, one whose memory rises and falls.
 #include "sampler.hpp"
 
+#include <sched.h>
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <time.h>
@@ -104,6 +106,46 @@ void expect_cpu_delta_matches(int threads) {
 TEST(ReadProcCpu, MeasuresHalfASecondBurnedOnOneThread) { expect_cpu_delta_matches(1); }
 
 TEST(ReadProcCpu, MeasuresHalfASecondBurnedOnTwoThreads) { expect_cpu_delta_matches(2); }
+
+TEST(ReadTaskClock, MeasuresHalfASecondBurnedToTheMillisecond) {
+  // One thread: the burning thread is the main one and never exits, so the task clock keeps
+  // all of its time (nanoseconds, where /proc/PID/stat has 10 ms ticks).
+  Process p = start_helper({helper("cpu_burn"), "1", "0.5"});
+  const auto ready = p.wait_for_stdout_line("ready", 10s);
+  const auto before = read_task_clock_seconds(p.pid());
+  ASSERT_TRUE(ready && before);
+  p.send_signal(SIGUSR1);
+  const auto done = p.wait_for_stdout_line("done", 30s);
+  const auto after = read_task_clock_seconds(p.pid());
+  ASSERT_TRUE(done && after);
+  EXPECT_NEAR(*after - *before, number_after(*done) - number_after(*ready), 0.005);
+}
+
+TEST(ReadTaskClock, IsEmptyForAProcessThatIsGone) {
+  Process p = start_helper({"true"});
+  ASSERT_TRUE(p.wait_exit(5s).has_value());
+  EXPECT_FALSE(read_task_clock_seconds(p.pid()).has_value());
+}
+
+TEST(ReadCpuJiffies, CountsABusyLoopOnThisThreadsCpu) {
+  // Pin this thread to one CPU, spin 0.3 s of CPU there: that CPU's busy time grows by at
+  // least that much (others may add to it, never take away).
+  cpu_set_t previous;
+  ASSERT_EQ(sched_getaffinity(0, sizeof previous, &previous), 0);
+  const int cpu = sched_getcpu();
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  const CpuJiffies before = read_cpu_jiffies({cpu});
+  const double start = read_self_cpu().total();
+  while (read_self_cpu().total() - start < 0.3) {
+  }
+  const CpuJiffies after = read_cpu_jiffies({cpu});
+  sched_setaffinity(0, sizeof previous, &previous);
+  EXPECT_GE(after.busy - before.busy, 0.3 - 0.02);  // 10 ms ticks at each end
+  EXPECT_EQ(read_cpu_jiffies({}).busy, 0);          // no CPUs asked, nothing counted
+}
 
 TEST(ReadProcCpu, ParsesACommandNameWithSpacesAndParentheses) {
   // The kernel takes comm from the executable's file name: run cpu_burn through a link named
