@@ -9,18 +9,18 @@
 #include <filesystem>
 #include <optional>
 
-#include "builds.hpp"
-#include "claims.hpp"
-#include "config.hpp"
-#include "process.hpp"
-#include "environment.hpp"
-#include "errors.hpp"
-#include "launch.hpp"
-#include "progress.hpp"
-#include "report.hpp"
-#include "results.hpp"
-#include "summary.hpp"
-#include "trials.hpp"
+#include "builds/builds.hpp"
+#include "analysis/claims.hpp"
+#include "config/config.hpp"
+#include "trial/process.hpp"
+#include "trial/environment.hpp"
+#include "core/errors.hpp"
+#include "trial/launch.hpp"
+#include "output/progress.hpp"
+#include "output/report.hpp"
+#include "output/results.hpp"
+#include "analysis/summary.hpp"
+#include "trial/trials.hpp"
 
 namespace hellobench {
 

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "cli.hpp"
-#include "environment.hpp"
-#include "process.hpp"
+#include "trial/environment.hpp"
+#include "trial/process.hpp"
 
 namespace {
 

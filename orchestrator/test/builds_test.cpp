@@ -1,6 +1,6 @@
 // Build timing: steps timed with real processes, the one-field edit applied to a scratch copy
 // only, and a whole dev-loop timing run on a fake server whose "build" is a file copy.
-#include "builds.hpp"
+#include "builds/builds.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 namespace hellobench {
 namespace {

@@ -1,6 +1,6 @@
 // Claim verdicts from hand-made results documents (test/data/claims_*.json): every verdict
 // path of the rule, with the medians and intervals worked out in the comments.
-#include "claims.hpp"
+#include "analysis/claims.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,10 +9,10 @@
 #include <iterator>
 #include <set>
 
-#include "config.hpp"
-#include "errors.hpp"
-#include "report.hpp"
-#include "summary.hpp"
+#include "config/config.hpp"
+#include "core/errors.hpp"
+#include "output/report.hpp"
+#include "analysis/summary.hpp"
 
 namespace hellobench {
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "results.hpp"
+#include "output/results.hpp"
 
 namespace hellobench {
 namespace {

@@ -1,5 +1,5 @@
 // The config file: what a valid file means, and how each kind of mistake is reported.
-#include "config.hpp"
+#include "config/config.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 namespace hellobench {
 namespace {

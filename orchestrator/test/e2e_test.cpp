@@ -14,7 +14,7 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "environment.hpp"
+#include "trial/environment.hpp"
 
 namespace hellobench {
 namespace {

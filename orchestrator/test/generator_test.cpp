@@ -15,7 +15,7 @@
 //                                   --rate 2000 --json
 //   loadgen_open_timeouts.stdout  loadgen URL/slow?ms=1500 -c 4 -t 1 -d 1000ms --timeout 500ms
 //                                   --rate 100 --json
-#include "generator.hpp"
+#include "trial/generator.hpp"
 
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
@@ -29,9 +29,9 @@
 #include <sstream>
 #include <string>
 
-#include "loadgen_driver.hpp"
-#include "process.hpp"
-#include "wrk.hpp"
+#include "trial/loadgen_driver.hpp"
+#include "trial/process.hpp"
+#include "trial/wrk.hpp"
 
 namespace hellobench {
 namespace {

@@ -1,7 +1,7 @@
 // HttpConnection against a scripted peer on a real loopback socket: the peer accepts one
 // connection, reads what the client sends, writes its script piece by piece, then closes
 // (orderly or with a reset).
-#include "http_client.hpp"
+#include "verify/http_client.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

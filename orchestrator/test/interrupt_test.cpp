@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "process.hpp"
+#include "trial/process.hpp"
 
 namespace hellobench {
 namespace {

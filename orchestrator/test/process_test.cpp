@@ -1,5 +1,5 @@
 // Process: real children (test/helpers/proc_child.cpp), real signals, real /proc.
-#include "process.hpp"
+#include "trial/process.hpp"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>

@@ -1,5 +1,5 @@
 // Progress lines: plain log lines when not on a terminal, one redrawn line when live.
-#include "progress.hpp"
+#include "output/progress.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // The run folder and results file: never overwrite a run, write atomically, check the schema.
-#include "results.hpp"
+#include "output/results.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 namespace hellobench {
 namespace {

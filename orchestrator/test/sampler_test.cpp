@@ -1,6 +1,6 @@
 // The sampler against helper processes that know the true figure: a process that touches a
 // known amount of memory, one that burns a known CPU time, one whose memory rises and falls.
-#include "sampler.hpp"
+#include "trial/sampler.hpp"
 
 #include <sched.h>
 
@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "process.hpp"
+#include "trial/process.hpp"
 
 namespace hellobench {
 namespace {

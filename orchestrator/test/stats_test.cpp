@@ -1,7 +1,7 @@
 // Statistics against values worked out by hand, and against scipy 1.17
 // (scipy.stats.mannwhitneyu(a, b, alternative="two-sided", method=..., use_continuity=True)),
 // whose figures are written in below.
-#include "stats.hpp"
+#include "analysis/stats.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,13 +1,13 @@
 // Summaries from hand-made trials: which trials count, medians and ratios worked out by hand,
 // outliers marked, and the terminal table and Markdown report built from them.
-#include "summary.hpp"
+#include "analysis/summary.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "report.hpp"
+#include "output/report.hpp"
 
 namespace hellobench {
 namespace {

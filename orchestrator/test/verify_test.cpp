@@ -3,7 +3,7 @@
 // check for that rule. The slow checks run with the timeouts scaled down to 1-2.5 s.
 // Real time is the point here (timeouts, graceful stops): each test takes 0.1-6 s, the whole
 // executable run by hand about 75 s; ctest runs the tests separately, in parallel.
-#include "verify.hpp"
+#include "verify/verify.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "process.hpp"
+#include "trial/process.hpp"
 
 namespace hellobench {
 namespace {

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "process.hpp"
-#include "verify.hpp"
+#include "trial/process.hpp"
+#include "verify/verify.hpp"
 
 namespace hellobench {
 namespace {

@@ -1,4 +1,4 @@
-#include "summary.hpp"
+#include "analysis/summary.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,7 +9,7 @@
 #include <map>
 #include <set>
 
-#include "stats.hpp"
+#include "analysis/stats.hpp"
 
 namespace hellobench {
 

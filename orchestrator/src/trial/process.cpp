@@ -1,6 +1,6 @@
 // Child processes: fork + execve with everything prepared in the parent, so that the child
 // only calls async-signal-safe functions between fork and exec (the orchestrator has threads).
-#include "process.hpp"
+#include "trial/process.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

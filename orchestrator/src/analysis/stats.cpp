@@ -1,6 +1,6 @@
 // Statistics for repeated trials (MEASUREMENT.md rules 11 and 12). Conventions follow R, so a
 // reader can check any figure with quantile(type = 7) or wilcox.test(exact = NULL, correct = TRUE).
-#include "stats.hpp"
+#include "analysis/stats.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "launch.hpp"
+#include "trial/launch.hpp"
 
 #include <fmt/format.h>
 
@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "errors.hpp"
-#include "http_client.hpp"
+#include "core/errors.hpp"
+#include "verify/http_client.hpp"
 
 namespace hellobench {
 

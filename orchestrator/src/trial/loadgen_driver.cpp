@@ -1,11 +1,11 @@
 // loadgen driver: command line and --json parsing (see loadgen_driver.hpp).
-#include "loadgen_driver.hpp"
+#include "trial/loadgen_driver.hpp"
 
 #include <fmt/core.h>
 
 #include <nlohmann/json.hpp>
 
-#include "report_reader.hpp"
+#include "trial/report_reader.hpp"
 
 namespace hellobench::loadgen {
 namespace {

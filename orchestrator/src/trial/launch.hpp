@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "process.hpp"
-#include "sampler.hpp"
+#include "config/config.hpp"
+#include "trial/process.hpp"
+#include "trial/sampler.hpp"
 
 namespace hellobench {
 

@@ -1,4 +1,4 @@
-#include "report_reader.hpp"
+#include "trial/report_reader.hpp"
 
 #include <fmt/core.h>
 

@@ -1,4 +1,4 @@
-#include "results.hpp"
+#include "output/results.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 namespace hellobench {
 

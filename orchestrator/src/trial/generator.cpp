@@ -1,6 +1,6 @@
 // Load generators behind one interface (generator.hpp): each runs as its own pinned process
 // whose stdout and stderr land in the trial's log folder.
-#include "generator.hpp"
+#include "trial/generator.hpp"
 
 #include <fmt/core.h>
 
@@ -10,9 +10,9 @@
 #include <numeric>
 #include <system_error>
 
-#include "loadgen_driver.hpp"
-#include "process.hpp"
-#include "wrk.hpp"
+#include "trial/loadgen_driver.hpp"
+#include "trial/process.hpp"
+#include "trial/wrk.hpp"
 
 namespace hellobench {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "config.hpp"
-#include "environment.hpp"
-#include "progress.hpp"
+#include "config/config.hpp"
+#include "trial/environment.hpp"
+#include "output/progress.hpp"
 
 namespace hellobench {
 

@@ -1,6 +1,6 @@
 // Contract checks over real sockets (CONTRACT.md section 1). Each check is one CheckResult with
 // a stable id; a check that cannot even make its request fails with the client's error.
-#include "verify.hpp"
+#include "verify/verify.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -21,8 +21,8 @@
 #include <sstream>
 #include <thread>
 
-#include "http_client.hpp"
-#include "process.hpp"
+#include "verify/http_client.hpp"
+#include "trial/process.hpp"
 
 namespace hellobench {
 namespace {

@@ -1,5 +1,5 @@
 // CPU and memory of a process from /proc (MEASUREMENT.md rules 5, 8, 9 and 15).
-#include "sampler.hpp"
+#include "trial/sampler.hpp"
 
 #include <sys/resource.h>
 #include <time.h>

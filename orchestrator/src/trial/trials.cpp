@@ -1,4 +1,4 @@
-#include "trials.hpp"
+#include "trial/trials.hpp"
 
 #include <fmt/format.h>
 #include <sched.h>
@@ -12,11 +12,11 @@
 #include <map>
 #include <optional>
 
-#include "errors.hpp"
-#include "generator.hpp"
-#include "launch.hpp"
-#include "sampler.hpp"
-#include "verify.hpp"
+#include "core/errors.hpp"
+#include "trial/generator.hpp"
+#include "trial/launch.hpp"
+#include "trial/sampler.hpp"
+#include "verify/verify.hpp"
 
 namespace hellobench {
 

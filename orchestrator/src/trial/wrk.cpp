@@ -1,12 +1,12 @@
 // wrk driver: command line, Lua report script, JSON parsing (see wrk.hpp).
-#include "wrk.hpp"
+#include "trial/wrk.hpp"
 
 #include <fmt/core.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "report_reader.hpp"
+#include "trial/report_reader.hpp"
 
 namespace hellobench::wrk {
 namespace {

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 namespace hellobench {
 

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "config/config.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "errors.hpp"
+#include "core/errors.hpp"
 
 namespace hellobench {
 

@@ -1,4 +1,4 @@
-#include "http_client.hpp"
+#include "verify/http_client.hpp"
 
 #include <fmt/format.h>
 #include <netdb.h>

@@ -1,4 +1,4 @@
-#include "builds.hpp"
+#include "builds/builds.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -7,12 +7,12 @@
 #include <set>
 #include <sstream>
 
-#include "environment.hpp"
-#include "errors.hpp"
-#include "http_client.hpp"
-#include "launch.hpp"
-#include "process.hpp"
-#include "stats.hpp"
+#include "trial/environment.hpp"
+#include "core/errors.hpp"
+#include "verify/http_client.hpp"
+#include "trial/launch.hpp"
+#include "trial/process.hpp"
+#include "analysis/stats.hpp"
 
 namespace hellobench {
 

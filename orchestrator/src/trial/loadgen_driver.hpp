@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "generator.hpp"
+#include "trial/generator.hpp"
 
 namespace hellobench::loadgen {
 

@@ -1,4 +1,4 @@
-#include "report.hpp"
+#include "output/report.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "summary.hpp"
+#include "analysis/summary.hpp"
 
 namespace hellobench {
 

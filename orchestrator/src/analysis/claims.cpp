@@ -1,4 +1,4 @@
-#include "claims.hpp"
+#include "analysis/claims.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,8 +12,8 @@
 #include <set>
 #include <string>
 
-#include "stats.hpp"
-#include "summary.hpp"
+#include "analysis/stats.hpp"
+#include "analysis/summary.hpp"
 
 namespace hellobench {
 

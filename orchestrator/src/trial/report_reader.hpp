@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "generator.hpp"
+#include "trial/generator.hpp"
 
 namespace hellobench {
 

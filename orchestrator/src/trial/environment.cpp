@@ -1,4 +1,4 @@
-#include "environment.hpp"
+#include "trial/environment.hpp"
 
 #include <fmt/format.h>
 #include <sched.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "process.hpp"
+#include "trial/process.hpp"
 
 namespace hellobench {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "generator.hpp"
+#include "trial/generator.hpp"
 
 namespace hellobench::wrk {
 
