@@ -197,7 +197,8 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
   }
   r.only_keys(
       t, context,
-      {"name", "label", "language", "source_dir", "binary", "run", "tuning", "edit", "build"});
+      {"name", "label", "language", "source_dir", "binary", "run", "tuning", "options", "edit",
+       "build"});
   s.label = r.string(t, "label", context, s.name);
   s.language = r.string(t, "language", context);
   s.source_dir = (base / r.string(t, "source_dir", context)).lexically_normal();
@@ -206,6 +207,14 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
   if (!run) r.fail(t, fmt::format("{}: missing field 'run'", context));
   s.run = r.argv(*run, context + ".run");
   s.tuning = r.string(t, "tuning", context, std::string());
+  if (const toml::table* options = r.table(t, "options", context)) {
+    for (auto&& [key, value] : *options) {
+      const std::string field = fmt::format("{}.options.{}", context, key.str());
+      Argv fragment = r.string_array(value, field);
+      if (fragment.empty()) r.fail(value, field + ": expected at least one argument");
+      s.options.emplace(std::string(key.str()), std::move(fragment));
+    }
+  }
 
   const toml::table* edit = r.table(t, "edit", context, /*required=*/true);
   const std::string edit_context = context + ".edit";

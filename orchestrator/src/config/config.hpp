@@ -44,6 +44,10 @@ struct ServerConfig {
   std::string binary;                // the program a run benchmarks ({bin_dir} placeholder)
   Argv run;                          // {binary} {port} {threads} {bind}
   std::string tuning;                // free text, recorded in results
+  // Named settings a scenario or verify can ask for, each an argv fragment appended to `run`
+  // with {value} replaced: live_mb -> ["--live-mb", "{value}"]. A server without a setting
+  // cannot run a scenario that needs it (the scenario is skipped for it, with the reason).
+  std::map<std::string, Argv> options;
   FieldEdit edit;
   ServerBuild build;
 };

@@ -28,11 +28,32 @@ fs::path server_binary(const ServerConfig& server, const fs::path& bin_dir) {
 }
 
 Argv server_argv(const ServerConfig& server, const fs::path& bin_dir, const std::string& bind,
-                 int threads, int port) {
-  return expand(server.run, {{"binary", server_binary(server, bin_dir).string()},
-                             {"port", std::to_string(port)},
-                             {"threads", std::to_string(threads)},
-                             {"bind", bind}});
+                 int threads, int port, const std::map<std::string, std::string>& settings) {
+  Argv argv = expand(server.run, {{"binary", server_binary(server, bin_dir).string()},
+                                  {"port", std::to_string(port)},
+                                  {"threads", std::to_string(threads)},
+                                  {"bind", bind}});
+  for (const auto& [name, value] : settings) {
+    const auto option = server.options.find(name);
+    if (option == server.options.end()) {
+      throw std::invalid_argument(
+          fmt::format("server '{}' has no option '{}' (add it under [server.options])",
+                      server.name, name));
+    }
+    for (const std::string& arg : expand(option->second, {{"value", value}})) {
+      argv.push_back(arg);
+    }
+  }
+  return argv;
+}
+
+std::vector<std::string> unsupported_settings(const ServerConfig& server,
+                                              const std::map<std::string, std::string>& wanted) {
+  std::vector<std::string> missing;
+  for (const auto& [name, value] : wanted) {
+    if (!server.options.contains(name)) missing.push_back(name);
+  }
+  return missing;
 }
 
 std::optional<std::uint16_t> parse_listening_port(const std::string& line) {
@@ -60,7 +81,7 @@ RunningServer launch_server(const ServerConfig& server, const LaunchOptions& opt
   }
   const int threads = static_cast<int>(std::max<std::size_t>(1, options.cpus.size()));
   ProcessSpec spec;
-  spec.argv = server_argv(server, options.bin_dir, options.bind, threads);
+  spec.argv = server_argv(server, options.bin_dir, options.bind, threads, 0, options.settings);
   spec.cpus = options.cpus;
   if (!options.log_dir.empty()) {
     fs::create_directories(options.log_dir);

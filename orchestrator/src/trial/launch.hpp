@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,14 +28,21 @@ struct LaunchOptions {
   std::vector<int> cpus;          // server CPU set; --threads = its size
   std::filesystem::path log_dir;  // server.stdout / server.stderr go here
   std::chrono::milliseconds ready_timeout{10000};
+  // Server settings by name (live_mb -> "100"), appended through the server's `options`.
+  std::map<std::string, std::string> settings;
 };
 
 // The server's binary path and its run argv (port 0: the server picks a free port and says
 // which in its ready line, so parallel runs never race for a port).
 std::filesystem::path server_binary(const ServerConfig& server,
                                     const std::filesystem::path& bin_dir);
+// Settings the server has no `options` entry for are a std::invalid_argument naming them.
 Argv server_argv(const ServerConfig& server, const std::filesystem::path& bin_dir,
-                 const std::string& bind, int threads, int port = 0);
+                 const std::string& bind, int threads, int port = 0,
+                 const std::map<std::string, std::string>& settings = {});
+// The settings of `wanted` that the server cannot take (empty: it can run with them).
+std::vector<std::string> unsupported_settings(const ServerConfig& server,
+                                              const std::map<std::string, std::string>& wanted);
 
 struct RunningServer {
   Process process;
