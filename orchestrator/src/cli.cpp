@@ -21,6 +21,7 @@
 #include "output/results.hpp"
 #include "analysis/summary.hpp"
 #include "trial/trials.hpp"
+#include "verify/verify_servers.hpp"
 
 namespace hellobench {
 

@@ -23,14 +23,6 @@ struct RunContext {
   Progress* progress = nullptr;
 };
 
-// verify block of results.json: {"servers": {name: {passed, checks}}, "parity": [...]}.
-// Servers that fail are listed in failed_servers (they are not benchmarked).
-struct VerifyOutcome {
-  nlohmann::json json;
-  std::vector<std::string> failed_servers;
-};
-VerifyOutcome verify_servers(const RunContext& context, bool slow_checks = false);
-
 struct TrialsOutcome {
   nlohmann::json trials = nlohmann::json::array();   // one row per trial (CONTRACT.md 2.2)
   nlohmann::json skipped = nlohmann::json::array();  // scenarios not run, with the reason
