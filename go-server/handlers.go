@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,33 +37,104 @@ type user struct {
 	// hellobench:add-field
 }
 
-// routes holds the exact paths the server answers; each answers GET only.
-var routes = map[string]http.HandlerFunc{
-	"/":     handleRoot,
-	"/json": handleJSON,
-	"/user": handleUser,
-	"/io":   handleIO,
+// service answers every route; store is the --live-mb store, read-only once serving.
+type service struct {
+	store []record
 }
 
-// NewHandler routes requests by exact path. http.ServeMux is not used: its "/" pattern matches
-// every path, and it redirects unclean paths such as //json where the other servers answer 404.
-func NewHandler() http.Handler {
-	return http.HandlerFunc(route)
+// NewHandler routes requests by exact raw path. http.ServeMux is not used: its "/" pattern
+// matches every path, it redirects unclean paths such as //json where the other servers answer
+// 404, and it matches the percent-decoded path (/%6Ason would be /json).
+func NewHandler(store []record) http.Handler {
+	return &service{store: store}
 }
 
-func route(w http.ResponseWriter, r *http.Request) {
+func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "hellobench")
-	handler, ok := routes[r.URL.Path]
-	if !ok {
-		writeText(w, http.StatusNotFound, "Not Found")
-		return
+	path, query := splitTarget(requestTarget(r))
+	switch path {
+	case "/":
+		if allow(w, r, http.MethodGet) {
+			handleRoot(w, r)
+		}
+	case "/json":
+		if allow(w, r, http.MethodGet) {
+			handleJSON(w, r)
+		}
+	case "/user":
+		if allow(w, r, http.MethodGet) {
+			handleUser(w, r)
+		}
+	case "/io":
+		if allow(w, r, http.MethodGet) {
+			handleIO(w, r, query)
+		}
+	case "/orders":
+		if allow(w, r, http.MethodPost) {
+			s.handleOrders(w, r)
+		}
+	default:
+		// /users/{id}: the id is the rest of the path; a further segment is another path.
+		id, ok := strings.CutPrefix(path, "/users/")
+		if !ok || strings.Contains(id, "/") {
+			writeText(w, http.StatusNotFound, "Not Found")
+			return
+		}
+		if allow(w, r, http.MethodGet) {
+			s.handleUserByID(w, id)
+		}
 	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		writeText(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
+}
+
+// allow answers 405 with Allow unless the request's method is method.
+func allow(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method == method {
+		return true
 	}
-	handler(w, r)
+	discardBody(w, r) // a body of up to 1 MiB is read, so the connection stays usable
+	w.Header().Set("Allow", method)
+	writeText(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+	return false
+}
+
+// requestTarget is the request-target as the client sent it, never percent-decoded: the three
+// servers route on these bytes, so /%6Ason is not /json and /io?ms=%35 is not ms=5.
+func requestTarget(r *http.Request) string {
+	if r.RequestURI != "" {
+		return r.RequestURI
+	}
+	return r.URL.RequestURI() // a Request built in code rather than read by the server
+}
+
+// splitTarget splits a raw request-target into its path and its query (after the first '?').
+// An absolute-form target ("http://host:port/json?x", as proxies send it) is routed on its
+// path; one without a path ("http://host", "http://host?x") is the root. "*" and an
+// authority-form target stay as they are and match no route.
+func splitTarget(target string) (path, query string) {
+	if !strings.HasPrefix(target, "/") {
+		if _, rest, ok := strings.Cut(target, "://"); ok {
+			if i := strings.IndexAny(rest, "/?"); i >= 0 && rest[i] == '/' {
+				target = rest[i:]
+			} else {
+				return "/", ""
+			}
+		}
+	}
+	path, query, _ = strings.Cut(target, "?")
+	return path, query
+}
+
+// rawQueryValue is the value of the first key=value pair of a raw query whose key is exactly
+// key, not percent-decoded ("ms=%35" is the value "%35").
+func rawQueryValue(query, key string) (string, bool) {
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		if value, ok := strings.CutPrefix(pair, key+"="); ok {
+			return value, true
+		}
+	}
+	return "", false
 }
 
 func handleRoot(w http.ResponseWriter, r *http.Request) {
@@ -93,9 +165,11 @@ func handleUser(w http.ResponseWriter, r *http.Request) {
 
 // handleIO stands in for a database call: it waits on a timer, which parks only this
 // goroutine, never an OS thread.
-func handleIO(w http.ResponseWriter, r *http.Request) {
-	// ParseUint takes decimal digits only: no sign, no spaces, no fraction.
-	ms, err := strconv.ParseUint(r.URL.Query().Get("ms"), 10, 64)
+func handleIO(w http.ResponseWriter, r *http.Request, query string) {
+	// The first ms=, not percent-decoded. ParseUint takes decimal digits only: no sign, no
+	// spaces, no fraction, no %35.
+	value, _ := rawQueryValue(query, "ms")
+	ms, err := strconv.ParseUint(value, 10, 64)
 	if err != nil || ms > maxIOWaitMillis {
 		writeText(w, http.StatusBadRequest, "ms must be an integer 0..10000")
 		return
@@ -110,8 +184,27 @@ func handleIO(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// maxIDDigits is the longest id /users/{id} takes: 18 digits always fit an int64.
+const maxIDDigits = 18
+
+// handleUserByID answers GET /users/{id} from the store.
+func (s *service) handleUserByID(w http.ResponseWriter, id string) {
+	if len(id) < 1 || len(id) > maxIDDigits || strings.IndexFunc(id, notDigit) >= 0 {
+		writeText(w, http.StatusBadRequest, "id must be a decimal integer")
+		return
+	}
+	i, _ := strconv.ParseUint(id, 10, 64) // cannot fail: 1 to 18 digits
+	if i >= uint64(len(s.store)) {
+		writeText(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	writeJSON(w, &s.store[i])
+}
+
+func notDigit(c rune) bool { return c < '0' || c > '9' }
+
 func writeText(w http.ResponseWriter, status int, text string) {
-	setContentHeaders(w, "text/plain; charset=utf-8", len(text))
+	setContentHeaders(w, textPlainUTF8, len(text))
 	w.WriteHeader(status)
 	io.WriteString(w, text) // an error means the client is gone: nothing left to do
 }

@@ -25,7 +25,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 
 // benchmarkRoute runs the handler for one GET; run with `go test -run '^$' -bench . -benchmem`.
 func benchmarkRoute(b *testing.B, target string, wantBytes int) {
-	handler := NewHandler()
+	handler := NewHandler(nil)
 	request := httptest.NewRequest(http.MethodGet, target, nil)
 	w := &discardWriter{header: http.Header{}}
 	b.ReportAllocs()

@@ -36,6 +36,7 @@ type options struct {
 	port    int
 	bind    string
 	threads int
+	liveMB  int
 }
 
 func main() {
@@ -46,7 +47,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	opts, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stdout, "usage: go-server [--port N] [--bind ADDR] [--threads N]")
+		fmt.Fprintln(stdout, "usage: go-server [--port N] [--bind ADDR] [--threads N] [--live-mb N]")
 		return 0
 	}
 	if err != nil {
@@ -64,25 +65,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "go-server: %v\n", err)
 		return 1
 	}
+	// The store is built after Listen, so a port that cannot be bound fails at once, and before
+	// the listening line: a client that connects earlier waits in the accept queue.
+	store := buildStore(opts.liveMB)
 	// os.Stdout is unbuffered: the line is out when Fprintf returns.
 	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
 
-	if err := serve(ctx, NewServer(defaultConfig), ln, defaultConfig.ShutdownTimeout); err != nil {
+	if err := serve(ctx, NewServer(defaultConfig, store), ln, defaultConfig.ShutdownTimeout); err != nil {
 		fmt.Fprintf(stderr, "go-server: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// parseArgs reads --port, --bind and --threads (one or two leading dashes, "--port 8080" or
-// "--port=8080"). The error is one line naming the flag.
+// parseArgs reads --port, --bind, --threads and --live-mb (one or two leading dashes,
+// "--port 8080" or "--port=8080"). The error is one line naming the flag.
 func parseArgs(args []string) (options, error) {
 	opts := options{}
+	var liveMB string
 	fs := flag.NewFlagSet("go-server", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the caller prints the error as one line, not flag's usage text
 	fs.IntVar(&opts.port, "port", 8080, "TCP port; 0 picks a free one")
 	fs.StringVar(&opts.bind, "bind", "127.0.0.1", "IP address to listen on")
 	fs.IntVar(&opts.threads, "threads", runtime.NumCPU(), "GOMAXPROCS; default: CPUs in the affinity mask")
+	fs.StringVar(&liveMB, "live-mb", "0", "MiB of user records to hold in memory (N*1024 records)")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
@@ -98,6 +104,12 @@ func parseArgs(args []string) (options, error) {
 	if opts.threads < 1 || opts.threads > maxThreads {
 		return opts, fmt.Errorf("--threads: %d is not a thread count (1..%d)", opts.threads, maxThreads)
 	}
+	// Decimal digits only (no sign, no spaces): the same values the other servers take.
+	n, err := strconv.ParseUint(liveMB, 10, 16)
+	if err != nil || n > maxLiveMB {
+		return opts, fmt.Errorf("--live-mb: %q is not a whole number of MiB (0..%d)", liveMB, maxLiveMB)
+	}
+	opts.liveMB = int(n)
 	return opts, nil
 }
 

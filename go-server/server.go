@@ -19,10 +19,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// NewServer returns the HTTP server, not yet serving.
-func NewServer(cfg Config) *http.Server {
+// NewServer returns the HTTP server, not yet serving, answering /users and /orders from store.
+func NewServer(cfg Config, store []record) *http.Server {
 	return &http.Server{
-		Handler:           NewHandler(),
+		Handler:           NewHandler(store),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
