@@ -1,12 +1,16 @@
-//! Command-line arguments, parsed by hand: three flags do not need a parsing crate.
+//! Command-line arguments, parsed by hand: four flags do not need a parsing crate.
 
 use std::net::IpAddr;
 use std::num::NonZeroUsize;
 
-pub const USAGE: &str = "usage: rust-server [--port N] [--bind ADDR] [--threads N]
+use crate::store::MAX_LIVE_MB;
+
+pub const USAGE: &str =
+    "usage: rust-server [--port N] [--bind ADDR] [--threads N] [--live-mb N]
   --port N     TCP port, 0..65535 (0 picks a free port; default 8080)
   --bind ADDR  IP address to listen on (default 127.0.0.1)
-  --threads N  tokio worker threads, 1..1024 (default: the CPUs in the affinity mask)";
+  --threads N  tokio worker threads, 1..1024 (default: the CPUs in the affinity mask)
+  --live-mb N  build N * 1024 user records (about N MB of data) before serving, 0..4096 (default 0)";
 
 /// Upper bound on `--threads`: a typo such as `--threads 80000` should not spawn 80000 threads.
 const MAX_THREADS: usize = 1024;
@@ -17,6 +21,8 @@ pub struct Args {
     pub bind: IpAddr,
     /// `None`: one worker per CPU the process may run on.
     pub threads: Option<NonZeroUsize>,
+    /// The store's size: `live_mb * 1024` records.
+    pub live_mb: u32,
 }
 
 impl Default for Args {
@@ -25,6 +31,7 @@ impl Default for Args {
             port: 8080,
             bind: IpAddr::from([127, 0, 0, 1]),
             threads: None,
+            live_mb: 0,
         }
     }
 }
@@ -53,7 +60,10 @@ where
         if flag == "--help" || flag == "-h" {
             return Ok(Command::Help);
         }
-        if !matches!(flag.as_str(), "--port" | "--bind" | "--threads") {
+        if !matches!(
+            flag.as_str(),
+            "--port" | "--bind" | "--threads" | "--live-mb"
+        ) {
             return Err(if flag.starts_with('-') {
                 format!("unknown flag {flag} (try --help)")
             } else {
@@ -75,6 +85,16 @@ where
                 parsed.bind = address
                     .parse()
                     .map_err(|_| format!("--bind: expected an IP address, got {value:?}"))?;
+            }
+            "--live-mb" => {
+                parsed.live_mb = match value.parse::<u32>() {
+                    Ok(mb) if mb <= MAX_LIVE_MB => mb,
+                    _ => {
+                        return Err(format!(
+                            "--live-mb: expected an integer 0..{MAX_LIVE_MB}, got {value:?}"
+                        ))
+                    }
+                };
             }
             _ => {
                 parsed.threads = match value.parse::<NonZeroUsize>() {

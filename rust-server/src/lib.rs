@@ -4,11 +4,16 @@
 //! the tests exercise lives here.
 
 mod args;
+mod body;
 mod handlers;
+mod orders;
 mod server;
+mod store;
 mod timeouts;
 
 pub use args::{parse_args, Args, Command, USAGE};
-pub use handlers::handle;
+pub use handlers::{handle, Message};
+pub use orders::{from_json, parse_order, Item, Order, OrderAnswer, OrderError};
 pub use server::{serve, Config};
+pub use store::{Record, Store, BIO_BYTES, MAX_LIVE_MB, RECORDS_PER_MB};
 pub use timeouts::{HeadSignal, TimedStream, Timeouts};

@@ -3,8 +3,9 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use rust_server::{parse_args, serve, Args, Command, Config, USAGE};
+use rust_server::{parse_args, serve, Args, Command, Config, Store, USAGE};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -35,17 +36,19 @@ fn run(args: Args) -> std::io::Result<()> {
         Some(threads) => threads.get(),
         None => std::thread::available_parallelism()?.get(),
     };
+    // The store is complete before the listening line: a client never sees it half built.
+    let store = Arc::new(Store::build(args.live_mb));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()?;
-    runtime.block_on(serve_until_signal(args))?;
+    runtime.block_on(serve_until_signal(args, store))?;
     // Connections cut off at the shutdown timeout are dropped here, without waiting.
     runtime.shutdown_background();
     Ok(())
 }
 
-async fn serve_until_signal(args: Args) -> std::io::Result<()> {
+async fn serve_until_signal(args: Args, store: Arc<Store>) -> std::io::Result<()> {
     let address = SocketAddr::new(args.bind, args.port);
     let listener = TcpListener::bind(address)
         .await
@@ -63,6 +66,6 @@ async fn serve_until_signal(args: Args) -> std::io::Result<()> {
             _ = interrupt.recv() => {}
         }
     };
-    serve(listener, Config::default(), shutdown).await;
+    serve(listener, Config::default(), store, shutdown).await;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The accept loop: one task per connection, graceful shutdown on request.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -10,6 +11,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::handlers::handle;
+use crate::store::Store;
 use crate::timeouts::{TimedStream, Timeouts};
 
 /// Connection limits; `Config::default()` holds the contract's values, tests shorten them.
@@ -37,7 +39,13 @@ impl Default for Config {
 
 /// Serves HTTP/1.1 on `listener` until `shutdown` completes, then stops accepting and gives
 /// the connections still open up to `config.shutdown_timeout` to finish their requests.
-pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<Output = ()>) {
+/// `store` is the `--live-mb` store, shared read-only by every request.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    store: Arc<Store>,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         // Off: hyper's timer would also run while a connection is idle (see timeouts.rs).
@@ -65,9 +73,10 @@ pub async fn serve(listener: TcpListener, config: Config, shutdown: impl Future<
         let _ = stream.set_nodelay(true);
         let io = TimedStream::new(stream, config.timeouts);
         let head = io.head_signal();
+        let store = Arc::clone(&store);
         let service = service_fn(move |req| {
             head.head_received();
-            handle(req)
+            handle(req, Arc::clone(&store))
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
         tokio::spawn(async move {

@@ -28,6 +28,7 @@ fn no_arguments_give_port_8080_on_loopback_with_default_threads() {
     assert_eq!(args.port, 8080);
     assert_eq!(args.bind, "127.0.0.1".parse::<IpAddr>().unwrap());
     assert_eq!(args.threads, None);
+    assert_eq!(args.live_mb, 0);
 }
 
 #[test]
@@ -96,4 +97,24 @@ fn an_unknown_flag_or_a_stray_argument_is_an_error() {
         error(&["--port=1", "8080"]),
         "unexpected argument \"8080\" (try --help)"
     );
+}
+
+#[test]
+fn live_mb_defaults_to_0_and_takes_0_to_4096() {
+    assert_eq!(run(&[]).live_mb, 0);
+    assert_eq!(run(&["--live-mb", "0"]).live_mb, 0);
+    assert_eq!(run(&["--live-mb", "100"]).live_mb, 100);
+    assert_eq!(run(&["--live-mb=4096"]).live_mb, 4096);
+}
+
+#[test]
+fn a_bad_live_mb_is_an_error_naming_the_flag() {
+    for value in ["4097", "-1", "1.5", "ten", "", "99999999999"] {
+        let message = error(&["--live-mb", value]);
+        assert_eq!(
+            message,
+            format!("--live-mb: expected an integer 0..4096, got {value:?}")
+        );
+    }
+    assert_eq!(error(&["--live-mb"]), "--live-mb: missing value");
 }

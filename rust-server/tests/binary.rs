@@ -177,6 +177,8 @@ fn a_bad_flag_exits_2_with_one_line_on_stderr() {
         &["--port", "x"][..],
         &["--frobnicate"][..],
         &["--threads", "0"][..],
+        &["--live-mb", "4097"][..],
+        &["--live-mb", "x"][..],
     ] {
         let output = run_to_exit(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -254,4 +256,55 @@ fn sigterm_lets_a_short_request_in_flight_finish() {
     assert!(response.ends_with("Hello, World!"), "{response}");
     let (status, _) = server.wait_for_exit(Duration::from_secs(2));
     assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn a_bad_live_mb_names_the_flag_on_stderr() {
+    let output = run_to_exit(&["--port", "0", "--live-mb", "-3"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "rust-server: --live-mb: expected an integer 0..4096, got \"-3\"\n"
+    );
+}
+
+/// The answer to one request on a fresh connection, as raw text.
+fn request(port: u16, target: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+        .write_all(
+            format!("GET {target} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn live_mb_builds_the_store_before_the_listening_line() {
+    let server = Server::start(&["--port", "0", "--live-mb", "2"]);
+    // Ready means complete: the last record answers at once.
+    let last = request(server.port(), "/users/2047");
+    assert!(last.starts_with("HTTP/1.1 200 OK\r\n"), "{last}");
+    assert!(
+        last.contains("\r\n\r\n{\"id\":2047,\"name\":\"user-2047\","),
+        "{last}"
+    );
+    let past = request(server.port(), "/users/2048");
+    assert!(past.starts_with("HTTP/1.1 404 Not Found\r\n"), "{past}");
+}
+
+#[test]
+fn without_live_mb_the_store_is_empty() {
+    let server = Server::start(&["--port", "0"]);
+    let response = request(server.port(), "/users/0");
+    assert!(
+        response.starts_with("HTTP/1.1 404 Not Found\r\n"),
+        "{response}"
+    );
 }

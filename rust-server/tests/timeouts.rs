@@ -143,7 +143,10 @@ async fn hyper_header_read_timeout_alone_would_close_idle_connections_early() {
         let _ = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(ms(HEADER_MS))
-            .serve_connection(TokioIo::new(stream), service_fn(rust_server::handle))
+            .serve_connection(
+                TokioIo::new(stream),
+                service_fn(|req| rust_server::handle(req, Default::default())),
+            )
             .await;
     });
     let mut client = common::Client::connect(addr).await;
