@@ -18,8 +18,9 @@ type message struct {
 	Message string `json:"message"`
 }
 
-// user is the /user record. The build benchmark inserts one field line right after the
-// marker line below (the line is given in README.md), so keep the marker as the last line.
+// user is the /user record; the --live-mb store's records embed it. The build benchmark inserts
+// one field line right after the marker line below (the line is given in README.md), so keep
+// the marker as the last line.
 type user struct {
 	ID        int      `json:"id"`
 	Name      string   `json:"name"`
