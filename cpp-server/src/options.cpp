@@ -8,6 +8,8 @@
 #include <limits>
 #include <map>
 
+#include "cpp_server/store.hpp"
+
 namespace cpp_server {
 
 unsigned affinity_cpu_count() {
@@ -18,6 +20,26 @@ unsigned affinity_cpu_count() {
   const int count = CPU_COUNT(&set);
   return count > 0 ? static_cast<unsigned>(count) : 1;
 }
+
+namespace {
+
+// --live-mb: decimal digits only (no sign, no exponent, no hex), 0..max_live_mb.
+unsigned parse_live_mb(const std::string& text) {
+  const auto error = [&text] {
+    return UsageError("--live-mb: \"" + text + "\" is not an integer 0.." +
+                      std::to_string(max_live_mb));
+  };
+  if (text.empty()) throw error();
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') throw error();
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    if (value > max_live_mb) throw error();  // also keeps the sum from overflowing
+  }
+  return static_cast<unsigned>(value);
+}
+
+}  // namespace
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {
   CommandLine result;
@@ -44,6 +66,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       ->transform(CLI::CheckedTransformer(io_models, CLI::ignore_case).description(""))
       ->type_name("per-thread|shared")
       ->default_str("per-thread");
+  std::string live_mb = "0";
+  app.add_option("--live-mb", live_mb,
+                 "service workload: build N * 1024 user records (about N MB) before serving")
+      ->type_name("N")
+      ->capture_default_str();
 
   // CLI11 wants argv-style input, in reverse for its vector overload.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -62,6 +89,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   if (ec) throw UsageError("--bind: \"" + bind + "\" is not an IP address");
   options.port = static_cast<std::uint16_t>(port);
   options.threads = static_cast<unsigned>(threads);
+  options.live_mb = parse_live_mb(live_mb);
   return result;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "cpp_server/http_date.hpp"
+#include "cpp_server/store.hpp"
 #include "cpp_server/user.hpp"
 
 namespace cpp_server {
@@ -91,36 +92,12 @@ void append_connection_and_end(std::string& out, Framing framing) {
   out.append("\r\n");
 }
 
-void append_text(std::string& out, Framing framing, http::status status, std::string_view body) {
-  append_head(out, framing.version, status, kTextPlain, body.size());
-  if (status == http::status::method_not_allowed) out.append("Allow: GET\r\n");
-  append_connection_and_end(out, framing);
-  out.append(body);
-}
-
 template <class Record>
 void append_json(std::string& out, Framing framing, const Record& record) {
-  // The tree and the text live on the stack: serialising allocates nothing from the heap.
+  // The tree lives on the stack: building it allocates nothing from the heap.
   unsigned char tree_storage[4096];
   json::monotonic_resource resource(tree_storage, sizeof tree_storage);
-  const json::value tree = json::value_from(record, &resource);
-  // One serializer per thread: reset() keeps its internal stack, so it allocates only once.
-  thread_local json::serializer serializer;
-  serializer.reset(&tree);
-  char text[2048];
-  const std::string_view first = serializer.read(text, sizeof text);
-  if (serializer.done()) {
-    append_head(out, framing.version, http::status::ok, kApplicationJson, first.size());
-    append_connection_and_end(out, framing);
-    out.append(first);
-    return;
-  }
-  // Larger than the stack buffer (a record grown far beyond the contract's): take the slow way.
-  std::string body(first);
-  while (!serializer.done()) body.append(serializer.read(text, sizeof text));
-  append_head(out, framing.version, http::status::ok, kApplicationJson, body.size());
-  append_connection_and_end(out, framing);
-  out.append(body);
+  append_json_response(out, framing, json::value_from(record, &resource));
 }
 
 }  // namespace
@@ -141,6 +118,20 @@ Route route(http::verb method, std::string_view target) {
   target = origin_form(target);
   const auto query_start = target.find('?');
   const std::string_view path = target.substr(0, query_start);
+  if (path == "/orders") {
+    return {method == http::verb::post ? Endpoint::orders : Endpoint::orders_method_not_allowed};
+  }
+  constexpr std::string_view kUsersPrefix = "/users/";
+  if (path.substr(0, kUsersPrefix.size()) == kUsersPrefix) {
+    const std::string_view id = path.substr(kUsersPrefix.size());
+    if (id.find('/') != std::string_view::npos) return {Endpoint::not_found};  // /users/1/x
+    if (method != http::verb::get) return {Endpoint::method_not_allowed};
+    const auto user_id = parse_user_id(id);
+    if (!user_id) return {Endpoint::bad_user_id};
+    Route user{Endpoint::user_record};
+    user.user_id = *user_id;
+    return user;
+  }
   Endpoint endpoint;
   if (path == "/") {
     endpoint = Endpoint::hello;
@@ -167,7 +158,7 @@ void append_response(std::string& out, Endpoint endpoint, Framing framing) {
   switch (endpoint) {
     case Endpoint::hello:
     case Endpoint::io_wait:
-      append_text(out, framing, http::status::ok, kHelloBody);
+      append_text_response(out, framing, http::status::ok, kHelloBody);
       return;
     case Endpoint::json:
       append_json(out, framing, Message{kHelloBody});
@@ -176,20 +167,68 @@ void append_response(std::string& out, Endpoint endpoint, Framing framing) {
       append_json(out, framing, make_user());
       return;
     case Endpoint::bad_io_wait:
-      append_text(out, framing, http::status::bad_request, "ms must be an integer 0..10000");
+      append_text_response(out, framing, http::status::bad_request,
+                           "ms must be an integer 0..10000");
+      return;
+    case Endpoint::bad_user_id:
+      append_text_response(out, framing, http::status::bad_request, "id must be a decimal integer");
       return;
     case Endpoint::not_found:
-      append_text(out, framing, http::status::not_found, "Not Found");
+      append_text_response(out, framing, http::status::not_found, "Not Found");
       return;
     case Endpoint::method_not_allowed:
-      append_text(out, framing, http::status::method_not_allowed, "Method Not Allowed");
+      append_text_response(out, framing, http::status::method_not_allowed, "Method Not Allowed",
+                           "GET");
+      return;
+    case Endpoint::orders_method_not_allowed:
+      append_text_response(out, framing, http::status::method_not_allowed, "Method Not Allowed",
+                           "POST");
+      return;
+    case Endpoint::user_record:
+    case Endpoint::orders:
+      // Answered with the store or the body (service_routes.hpp); the server never comes here.
+      append_text_response(out, framing, http::status::internal_server_error,
+                           "Internal Server Error");
       return;
   }
 }
 
+void append_text_response(std::string& out, Framing framing, http::status status,
+                          std::string_view body, std::string_view allow) {
+  append_head(out, framing.version, status, kTextPlain, body.size());
+  if (!allow.empty()) {
+    out.append("Allow: ");
+    out.append(allow);
+    out.append("\r\n");
+  }
+  append_connection_and_end(out, framing);
+  out.append(body);
+}
+
+void append_json_response(std::string& out, Framing framing, const json::value& value) {
+  // One serializer per thread: reset() keeps its internal stack, so it allocates only once.
+  thread_local json::serializer serializer;
+  serializer.reset(&value);
+  char text[2048];
+  const std::string_view first = serializer.read(text, sizeof text);
+  if (serializer.done()) {
+    append_head(out, framing.version, http::status::ok, kApplicationJson, first.size());
+    append_connection_and_end(out, framing);
+    out.append(first);
+    return;
+  }
+  // Larger than the stack buffer (a record grown far beyond the contract's): take the slow way.
+  std::string body(first);
+  while (!serializer.done()) body.append(serializer.read(text, sizeof text));
+  append_head(out, framing.version, http::status::ok, kApplicationJson, body.size());
+  append_connection_and_end(out, framing);
+  out.append(body);
+}
+
 void append_error_response(std::string& out, http::status status) {
   const auto reason = http::obsolete_reason(status);
-  append_text(out, Framing{11, false}, status, std::string_view(reason.data(), reason.size()));
+  append_text_response(out, Framing{11, false}, status,
+                       std::string_view(reason.data(), reason.size()));
 }
 
 }  // namespace cpp_server

@@ -19,8 +19,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cpp_server/orders.hpp"
 #include "cpp_server/request_parser.hpp"
 #include "cpp_server/routes.hpp"
+#include "cpp_server/service_routes.hpp"
 
 namespace cpp_server {
 
@@ -49,10 +51,19 @@ constexpr std::size_t kReadSize = 8 * 1024;
 // Pipelined responses are gathered into one write up to this size.
 constexpr std::size_t kMaxBatchedOutput = 64 * 1024;
 
-http::status status_for_parse_error(const error_code& ec) {
-  if (ec == http::error::header_limit) return http::status::request_header_fields_too_large;
-  if (ec == http::error::body_limit) return http::status::payload_too_large;
-  return http::status::bad_request;
+// The answer to a request that cannot be read to its end; the connection then closes.
+void append_parse_error_response(std::string& out, const error_code& ec, http::verb method,
+                                 std::string_view target) {
+  if (ec == http::error::header_limit) {
+    return append_error_response(out, http::status::request_header_fields_too_large);
+  }
+  if (ec != http::error::body_limit) return append_error_response(out, http::status::bad_request);
+  // A body over the 1 MiB read limit. POST /orders says so with its own 413 text.
+  if (route(method, target).endpoint == Endpoint::orders) {
+    return append_text_response(out, Framing{11, false}, http::status::payload_too_large,
+                                body_too_large_text);
+  }
+  append_error_response(out, http::status::payload_too_large);
 }
 
 class Connection;
@@ -67,8 +78,9 @@ class Worker {
   bool tearing_down_ = false;
 
  public:
-  Worker(const ServerOptions& options, int concurrency_hint)
+  Worker(const ServerOptions& options, const Store& store, int concurrency_hint)
       : options(options),
+        store(store),
         context(concurrency_hint),
         sweep_timer_(context),
         grace_timer_(context),
@@ -85,6 +97,7 @@ class Worker {
   }
 
   const ServerOptions& options;
+  const Store& store;  // read-only once built: shared by all workers without a lock
   asio::io_context context;
 
   // Registers a connection; false once shutdown has begun (the caller then closes it).
@@ -228,27 +241,40 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
       if (ec == http::error::need_more) return Next::need_input;
       if (ec) {
+        append_parse_error_response(out_, ec, parser_->method(), request_.target);
         parser_.reset();
-        append_error_response(out_, status_for_parse_error(ec));
         close_after_write_ = true;
         linger_before_close_ = true;
         return Next::close;
       }
       if (!parser_->is_done()) {
-        // Header complete, body still arriving: the idle timeout now bounds the wait.
-        if (parser_->is_header_done()) deadline_ = coarse_now() + worker_.options.idle_timeout;
+        if (parser_->is_header_done()) {
+          // Header complete, body still arriving: the idle timeout now bounds the wait, and
+          // each put() may take all the body bytes there are.
+          deadline_ = coarse_now() + worker_.options.idle_timeout;
+          parser_->eager(true);
+        }
         if (used == 0) return Next::need_input;
         continue;
       }
 
-      const Route routed = route(parser_->method(), target_);
+      const Route routed = route(parser_->method(), request_.target);
       const Framing framing{parser_->version(), parser_->keep_alive() && !shutting_down_};
       parser_.reset();
-      if (routed.endpoint == Endpoint::io_wait) {
-        start_io_wait(routed.io_wait, framing);
-        return Next::waiting_io;
+      switch (routed.endpoint) {
+        case Endpoint::io_wait:
+          start_io_wait(routed.io_wait, framing);
+          return Next::waiting_io;
+        case Endpoint::user_record:
+          append_user_record_response(out_, framing, worker_.store, routed.user_id);
+          break;
+        case Endpoint::orders:
+          append_order_response(out_, framing, worker_.store, order_request());
+          break;
+        default:
+          append_response(out_, routed.endpoint, framing);
+          break;
       }
-      append_response(out_, routed.endpoint, framing);
       answered_since_read_ = true;
       if (!framing.keep_alive) {
         close_after_write_ = true;
@@ -258,11 +284,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  OrderRequest order_request() const {
+    OrderRequest order;
+    if (request_.has_content_type) order.content_type = request_.content_type;
+    order.body = request_.body;
+    order.body_over_limit = request_.body_over_keep_limit;
+    return order;
+  }
+
   void begin_request() {
-    parser_.emplace(target_);
+    request_.clear();  // keeps the strings' capacity
+    parser_.emplace(request_, max_order_body_bytes);
     header_bytes_ = 0;
     // Not eager: put() stops at the end of the header, so its size can be checked exactly
-    // (above); a body, rare here, takes one more put() round of the loop.
+    // (above); the parser turns eager for the body once the header is done.
     parser_->eager(false);
     parser_->header_limit(static_cast<std::uint32_t>(worker_.options.header_limit_bytes));
     parser_->body_limit(worker_.options.body_limit_bytes);
@@ -354,7 +389,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer io_timer_;
   beast::flat_buffer in_;
   std::string out_;
-  std::string target_;
+  // Target, and for POST the Content-Type and a body of up to 64 KiB: cleared per request, its
+  // capacity kept for the connection's life.
+  RequestParts request_;
   std::optional<RequestParser> parser_;
   Clock::time_point deadline_ = kNoDeadline;
   std::uint64_t requests_begun_ = 0;
@@ -425,7 +462,9 @@ void Worker::begin_shutdown() {
 
 struct Server::Impl {
   explicit Impl(ServerOptions server_options)
-      : options(std::move(server_options)), acceptor(make_workers()) {
+      : options(std::move(server_options)),
+        store(build_store(options.live_mb)),
+        acceptor(make_workers()) {
     const tcp::endpoint endpoint(options.bind_address, options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -446,10 +485,12 @@ struct Server::Impl {
       // locks are dropped (UNSAFE_IO). Scheduler and registration locks stay: the acceptor
       // thread registers new sockets with the other workers and posts their start to them.
       for (unsigned i = 0; i < options.threads; ++i) {
-        workers.push_back(std::make_unique<Worker>(options, BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
+        workers.push_back(
+            std::make_unique<Worker>(options, store, BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
       }
     } else {
-      workers.push_back(std::make_unique<Worker>(options, static_cast<int>(options.threads)));
+      workers.push_back(
+          std::make_unique<Worker>(options, store, static_cast<int>(options.threads)));
     }
     return asio::make_strand(workers.front()->context);
   }
@@ -481,6 +522,7 @@ struct Server::Impl {
   }
 
   ServerOptions options;
+  Store store;  // built before the workers exist, never changed after
   std::vector<std::unique_ptr<Worker>> workers;
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer{acceptor.get_executor()};
@@ -498,6 +540,8 @@ Server::~Server() {
 }
 
 tcp::endpoint Server::local_endpoint() const { return impl_->acceptor.local_endpoint(); }
+
+const Store& Server::store() const { return impl_->store; }
 
 void Server::start() {
   Impl& impl = *impl_;

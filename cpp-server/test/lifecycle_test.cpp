@@ -67,7 +67,8 @@ TEST(CppServerBinary, BadArgumentsExitWithCode2AndOneLineNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"--port", "65536"}, "--port"},    {{"--port", "eighty"}, "--port"},
       {{"--threads", "0"}, "--threads"},  {{"--bind", "not-an-address"}, "--bind"},
-      {{"--frobnicate"}, "--frobnicate"},
+      {{"--frobnicate"}, "--frobnicate"}, {{"--live-mb", "4097"}, "--live-mb"},
+      {{"--live-mb", "-1"}, "--live-mb"}, {{"--live-mb", "lots"}, "--live-mb"},
   };
   for (const auto& [args, flag] : cases) {
     const auto [code, stderr_text] = run_rejected(args);
@@ -76,6 +77,16 @@ TEST(CppServerBinary, BadArgumentsExitWithCode2AndOneLineNamingTheFlag) {
     ASSERT_FALSE(stderr_text.empty()) << flag;
     EXPECT_EQ(stderr_text.find('\n'), stderr_text.size() - 1) << "one line: " << stderr_text;
   }
+}
+
+TEST(CppServerBinary, LiveMbBuildsTheStoreBeforeTheListeningLine) {
+  RunningBinary binary({"--live-mb", "1"});
+  ASSERT_NE(binary.port(), 0) << binary.line();
+  Client client(binary.endpoint());
+  const Response last = client.get("/users/1023");
+  EXPECT_EQ(last.status, 200u);
+  EXPECT_EQ(last.body.rfind(R"({"id":1023,"name":"user-1023",)", 0), 0u) << last.body;
+  EXPECT_EQ(client.get("/users/1024").status, 404u);
 }
 
 TEST(CppServerBinary, HelpExitsZero) {

@@ -28,7 +28,25 @@ TEST(CppServerOptions, DefaultsMatchTheContract) {
   EXPECT_EQ(options.idle_timeout, 60s);
   EXPECT_EQ(options.header_limit_bytes, 8192u);
   EXPECT_EQ(options.io_model, IoModel::context_per_thread);
+  EXPECT_EQ(options.live_mb, 0u);
+  EXPECT_EQ(options.body_limit_bytes, 1024u * 1024u);
   EXPECT_FALSE(command_line.help_requested);
+}
+
+TEST(CppServerOptions, ReadsLiveMbFrom0To4096) {
+  EXPECT_EQ(parse_command_line({"--live-mb", "100"}).options.live_mb, 100u);
+  EXPECT_EQ(parse_command_line({"--live-mb", "0"}).options.live_mb, 0u);
+  EXPECT_EQ(parse_command_line({"--live-mb=4096"}).options.live_mb, 4096u);
+  EXPECT_EQ(parse_command_line({"--live-mb", "0025"}).options.live_mb, 25u);
+}
+
+TEST(CppServerOptions, LiveMbThatIsNotAnIntegerFrom0To4096NamesTheFlag) {
+  EXPECT_EQ(usage_error({"--live-mb", "4097"}), "--live-mb: \"4097\" is not an integer 0..4096");
+  for (const char* bad :
+       {"-1", "+1", "x", "1.5", "1e2", "0x10", "", " 1", "99999999999999999999"}) {
+    EXPECT_THAT(usage_error({"--live-mb", bad}), HasSubstr("--live-mb")) << bad;
+  }
+  EXPECT_THAT(usage_error({"--live-mb"}), HasSubstr("--live-mb"));
 }
 
 TEST(CppServerOptions, ReadsPortBindAndThreads) {

@@ -72,6 +72,37 @@ TEST(CppServerRoute, IoRejectsAWaitThatIsNotAnIntegerFrom0To10000) {
   }
 }
 
+TEST(CppServerRoute, UsersTakeAnIdOf1To18Digits) {
+  EXPECT_EQ(route(http::verb::get, "/users/7").endpoint, Endpoint::user_record);
+  EXPECT_EQ(route(http::verb::get, "/users/7").user_id, 7u);
+  EXPECT_EQ(route(http::verb::get, "/users/007").user_id, 7u);
+  EXPECT_EQ(route(http::verb::get, "/users/7?x=1").user_id, 7u);
+  EXPECT_EQ(route(http::verb::get, "/users/999999999999999999").user_id, 999999999999999999u);
+  for (const char* target : {"/users/", "/users/-1", "/users/+1", "/users/abc", "/users/0x10",
+                             "/users/1.5", "/users/1000000000000000000", "/users/%31"}) {
+    EXPECT_EQ(route(http::verb::get, target).endpoint, Endpoint::bad_user_id) << target;
+  }
+}
+
+TEST(CppServerRoute, UsersWithAFurtherSegmentOrNoSlashAreNotFound) {
+  for (const char* target : {"/users/1/x", "/users/1/", "/users", "/users?x=/1"}) {
+    EXPECT_EQ(route(http::verb::get, target).endpoint, Endpoint::not_found) << target;
+  }
+}
+
+TEST(CppServerRoute, UsersAreGetOnlyWhateverTheId) {
+  EXPECT_EQ(route(http::verb::post, "/users/1").endpoint, Endpoint::method_not_allowed);
+  EXPECT_EQ(route(http::verb::delete_, "/users/abc").endpoint, Endpoint::method_not_allowed);
+}
+
+TEST(CppServerRoute, OrdersArePostOnly) {
+  EXPECT_EQ(route(http::verb::post, "/orders").endpoint, Endpoint::orders);
+  EXPECT_EQ(route(http::verb::post, "/orders?x=1").endpoint, Endpoint::orders);
+  EXPECT_EQ(route(http::verb::get, "/orders").endpoint, Endpoint::orders_method_not_allowed);
+  EXPECT_EQ(route(http::verb::put, "/orders").endpoint, Endpoint::orders_method_not_allowed);
+  EXPECT_EQ(route(http::verb::post, "/orders/").endpoint, Endpoint::not_found);
+}
+
 TEST(CppServerResponse, HelloIsPlainTextWithLengthAndServer) {
   EXPECT_EQ(response_for(Endpoint::hello),
             "HTTP/1.1 200 OK\r\n"
@@ -125,6 +156,20 @@ TEST(CppServerResponse, MethodNotAllowedNamesTheAllowedMethod) {
             "Allow: GET\r\n"
             "\r\n"
             "Method Not Allowed");
+}
+
+TEST(CppServerResponse, OrdersMethodNotAllowedAllowsPost) {
+  EXPECT_EQ(response_for(Endpoint::orders_method_not_allowed),
+            "HTTP/1.1 405 Method Not Allowed\r\nServer: hellobench\r\nDate: *\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 18\r\n"
+            "Allow: POST\r\n\r\nMethod Not Allowed");
+}
+
+TEST(CppServerResponse, BadUserIdSaysWhatAnIdIs) {
+  EXPECT_EQ(response_for(Endpoint::bad_user_id),
+            "HTTP/1.1 400 Bad Request\r\nServer: hellobench\r\nDate: *\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 28\r\n\r\n"
+            "id must be a decimal integer");
 }
 
 TEST(CppServerResponse, NotFoundAndBadIoWaitHaveShortTextBodies) {

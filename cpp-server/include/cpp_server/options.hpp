@@ -37,7 +37,11 @@ struct ServerOptions {
   // most this long before closing, so the client sees the response rather than a reset.
   std::chrono::milliseconds linger{500};
   std::size_t header_limit_bytes = 8 * 1024;  // request line and header fields together
+  // A body over this is answered 413 and the connection closed; up to it, a body is read (and
+  // discarded when no route wants it) and the connection kept.
   std::uint64_t body_limit_bytes = 1024 * 1024;
+  // The service workload: live_mb * 1024 user records built before the server is ready.
+  unsigned live_mb = 0;
 };
 
 // The number of CPUs in this process's affinity mask (sched_getaffinity), at least 1.
@@ -55,8 +59,8 @@ struct CommandLine {
   std::string help_text;
 };
 
-// Parses --port, --bind, --threads and --io-model (args excludes the program name). Throws
-// UsageError. --threads defaults to affinity_cpu_count().
+// Parses --port, --bind, --threads, --io-model and --live-mb (args excludes the program name).
+// Throws UsageError. --threads defaults to affinity_cpu_count().
 CommandLine parse_command_line(const std::vector<std::string>& args);
 
 }  // namespace cpp_server

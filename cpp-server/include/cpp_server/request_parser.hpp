@@ -3,19 +3,41 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace cpp_server {
 
-// A Beast parser that keeps only what routing needs (method, target, version; Beast itself
-// tracks keep-alive and the body framing) and discards body bytes as they arrive. Beast's
-// request_parser would also store every header field in a basic_fields, which the server never
-// reads.
+// What the server keeps of a request besides method and version. Owned by the connection and
+// cleared (not freed) between requests, so that its strings' capacity is reused.
+struct RequestParts {
+  std::string target;
+  // POST only: the first Content-Type value, and the body up to the parser's keep limit.
+  bool has_content_type = false;
+  std::string content_type;
+  std::string body;
+  bool body_over_keep_limit = false;  // the body was (or was declared) longer: `body` is empty
+
+  void clear() {
+    target.clear();
+    has_content_type = false;
+    content_type.clear();
+    body.clear();
+    body_over_keep_limit = false;
+  }
+};
+
+// A Beast parser that keeps only what routing and the service routes need (method, target,
+// version; for POST also Content-Type and the body up to `body_keep_limit` bytes; Beast itself
+// tracks keep-alive and the body framing) and discards everything else as it arrives. Beast's
+// request_parser would store every header field in a basic_fields (an allocation per field),
+// and a whole body of up to its body limit.
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
-  // `target` is owned by the connection so that its capacity is reused request after request.
-  explicit RequestParser(std::string& target) : target_(target) {}
+  RequestParser(RequestParts& parts, std::size_t body_keep_limit)
+      : parts_(parts), body_keep_limit_(body_keep_limit) {}
 
   boost::beast::http::verb method() const { return method_; }
   unsigned version() const { return version_; }
@@ -31,31 +53,58 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     }
     method_ = method;
     version_ = static_cast<unsigned>(version);
-    target_.assign(target.data(), target.size());
+    parts_.target.assign(target.data(), target.size());
+    keep_body_ = method == boost::beast::http::verb::post;
   }
   void on_response_impl(int, boost::beast::string_view, int,
                         boost::system::error_code& ec) override {
     ec = boost::beast::http::error::bad_version;  // unreachable for a request parser
   }
-  void on_field_impl(boost::beast::http::field, boost::beast::string_view,
-                     boost::beast::string_view, boost::system::error_code&) override {}
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view,
+                     boost::beast::string_view value, boost::system::error_code&) override {
+    if (keep_body_ && name == boost::beast::http::field::content_type && !parts_.has_content_type) {
+      parts_.has_content_type = true;
+      parts_.content_type.assign(value.data(), value.size());
+    }
+  }
   void on_header_impl(boost::system::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&,
-                         boost::system::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         boost::system::error_code&) override {
+    if (!keep_body_ || !content_length) return;
+    if (*content_length > body_keep_limit_) {
+      parts_.body_over_keep_limit = true;  // read and discarded from the start
+    } else {
+      parts_.body.reserve(static_cast<std::size_t>(*content_length));
+    }
+  }
   std::size_t on_body_impl(boost::beast::string_view body, boost::system::error_code&) override {
+    keep(body);
     return body.size();
   }
   void on_chunk_header_impl(std::uint64_t, boost::beast::string_view,
                             boost::system::error_code&) override {}
   std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body,
                                  boost::system::error_code&) override {
+    keep(body);
     return body.size();
   }
   void on_finish_impl(boost::system::error_code&) override {}
 
-  std::string& target_;
+  void keep(boost::beast::string_view bytes) {
+    if (!keep_body_ || parts_.body_over_keep_limit) return;
+    if (bytes.size() > body_keep_limit_ - parts_.body.size()) {
+      parts_.body_over_keep_limit = true;  // the rest is discarded as it arrives
+      parts_.body.clear();
+      return;
+    }
+    parts_.body.append(bytes.data(), bytes.size());
+  }
+
+  RequestParts& parts_;
+  const std::size_t body_keep_limit_;
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
   unsigned version_ = 11;
+  bool keep_body_ = false;
 };
 
 }  // namespace cpp_server

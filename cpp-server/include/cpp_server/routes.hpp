@@ -3,30 +3,38 @@
 
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/json/fwd.hpp>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace cpp_server {
 
 enum class Endpoint {
-  hello,               // GET /
-  json,                // GET /json
-  user,                // GET /user
-  io_wait,             // GET /io?ms=N: answered as `hello` after N ms
-  bad_io_wait,         // /io with a missing or out-of-range ms
-  not_found,           // any other path
-  method_not_allowed,  // a known path with a method other than GET
+  hello,                      // GET /
+  json,                       // GET /json
+  user,                       // GET /user
+  io_wait,                    // GET /io?ms=N: answered as `hello` after N ms
+  bad_io_wait,                // /io with a missing or out-of-range ms
+  user_record,                // GET /users/{id}: answered by service_routes.hpp (needs the store)
+  bad_user_id,                // /users/{id} with an id that is not 1 to 18 decimal digits
+  orders,                     // POST /orders: answered by service_routes.hpp (needs the body)
+  not_found,                  // any other path
+  method_not_allowed,         // a known GET path with another method (Allow: GET)
+  orders_method_not_allowed,  // /orders with a method other than POST (Allow: POST)
 };
 
 struct Route {
   Endpoint endpoint;
   std::chrono::milliseconds io_wait{0};
+  std::uint64_t user_id = 0;  // of user_record
 };
 
 inline constexpr long long max_io_wait_ms = 10'000;
 
-// Routes on the exact path (the target up to '?'); only GET is served.
+// Routes on the exact path (the target up to '?', never percent-decoded): GET on /, /json,
+// /user, /io and /users/{id}; POST on /orders.
 Route route(boost::beast::http::verb method, std::string_view target);
 
 // How a response ends the exchange. HTTP/1.0 requests get an HTTP/1.0 status line.
@@ -38,7 +46,17 @@ struct Framing {
 // Appends the whole response for an endpoint (io_wait answers as hello) to `out`: status line,
 // Server, Date, Content-Type, Content-Length, Allow on 405, Connection when it is not the
 // version's default, then the body. JSON bodies are serialised with Boost.JSON on every call.
+// user_record and orders need the store or the body: see service_routes.hpp.
 void append_response(std::string& out, Endpoint endpoint, Framing framing);
+
+// Appends a text/plain; charset=utf-8 response with this status and body, and an Allow field
+// when `allow` is not empty.
+void append_text_response(std::string& out, Framing framing, boost::beast::http::status status,
+                          std::string_view body, std::string_view allow = {});
+
+// Appends a 200 application/json response whose body is `value`, serialised compactly with a
+// Boost.JSON serializer reused per thread (bodies up to 2 KiB are staged on the stack).
+void append_json_response(std::string& out, Framing framing, const boost::json::value& value);
 
 // Appends the response to a request that could not be parsed (400, 413 or 431); it always
 // carries Connection: close.

@@ -6,12 +6,14 @@
 #include <string>
 
 #include "cpp_server/options.hpp"
+#include "cpp_server/store.hpp"
 
 namespace cpp_server {
 
 class Server {
  public:
-  // Binds and listens; throws boost::system::system_error when the address cannot be used.
+  // Builds the store of options.live_mb, then binds and listens; throws
+  // boost::system::system_error when the address cannot be used.
   explicit Server(ServerOptions options);
   ~Server();  // stop() and wait()
   Server(const Server&) = delete;
@@ -19,6 +21,9 @@ class Server {
 
   // The bound address, with the actual port when options.port was 0.
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+
+  // The --live-mb records GET /users/{id} and POST /orders answer from.
+  const Store& store() const;
 
   // Starts options.threads worker threads and returns.
   void start();
