@@ -7,6 +7,7 @@
 #include "cpp_server/http_date.hpp"
 #include "cpp_server/request_parser.hpp"
 #include "cpp_server/routes.hpp"
+#include "cpp_server/service_routes.hpp"
 
 namespace {
 
@@ -67,6 +68,46 @@ void BM_WriteUserResponse(benchmark::State& state) { write_response(state, Endpo
 BENCHMARK(BM_WriteHelloResponse);
 BENCHMARK(BM_WriteJsonResponse);
 BENCHMARK(BM_WriteUserResponse);
+
+// The service routes' answers, as the connection writes them (the store of --live-mb 1).
+const cpp_server::Store& bench_store() {
+  static const cpp_server::Store store = cpp_server::build_store(1);
+  return store;
+}
+
+void BM_WriteUserRecordResponse(benchmark::State& state) {
+  std::string out;
+  out.reserve(4096);
+  for (auto _ : state) {
+    out.clear();
+    cpp_server::append_user_record_response(out, {}, bench_store(), 1023);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * out.size()));
+}
+BENCHMARK(BM_WriteUserRecordResponse);
+
+// POST /orders with the contract's order-10 payload: parse, validate, answer.
+void BM_AnswerOrder10(benchmark::State& state) {
+  std::string body = R"({"customer_id":7,"items":[)";
+  for (int k = 0; k < 10; ++k) {
+    body += std::string(k ? "," : "") + R"({"sku":"SKU-0000)" + std::to_string(k) + R"(","qty":)" +
+            std::to_string(1 + k % 5) + R"(,"price_cents":)" + std::to_string(199 + 137 * k) + "}";
+  }
+  body += R"(],"note":"leave at the door"})";
+  std::string out;
+  out.reserve(4096);
+  for (auto _ : state) {
+    out.clear();
+    cpp_server::append_order_response(out, {}, bench_store(),
+                                      cpp_server::OrderRequest{"application/json", body, false});
+    benchmark::DoNotOptimize(out.data());
+  }
+  if (out.find("\r\n\r\n{\"customer_id\":7,") == std::string::npos) {
+    state.SkipWithError("order not accepted");
+  }
+}
+BENCHMARK(BM_AnswerOrder10);
 
 void BM_CurrentHttpDate(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(cpp_server::current_http_date().data());

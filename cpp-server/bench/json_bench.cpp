@@ -232,10 +232,13 @@ double nanoseconds_per(benchmark::TimeUnit unit) {
   return 1;
 }
 
-// A number as JSON: the shortest text that reads back as the same double ("218.1", "2", not
-// Boost.JSON's "2.181E2"), or null for a figure that was not measured.
+// A number as JSON: an integer as such, else the shortest text that reads back as the same
+// double ("218.1", not Boost.JSON's "2.181E2"); null for a figure that was not measured.
 std::string json_number(std::optional<double> number) {
   if (!number || !std::isfinite(*number)) return "null";
+  if (*number == std::round(*number) && std::fabs(*number) < 1e15) {
+    return std::to_string(static_cast<std::int64_t>(*number));  // 100000, not 1e+05
+  }
   char text[32];
   const auto result = std::to_chars(std::begin(text), std::end(text), *number);
   return std::string(text, result.ptr);
