@@ -151,6 +151,53 @@ TEST(MannWhitneyU, ThreeAgainstThreeFullySeparatedIsExactlyOneTenth) {
   EXPECT_DOUBLE_EQ(high.u, 9);
   EXPECT_DOUBLE_EQ(high.p_value, 0.1);
   EXPECT_FALSE(high.significant());  // n = 3 per side can never reach 0.05
+  EXPECT_TRUE(high.exact);
+  EXPECT_EQ(high.n_a, 3u);
+  EXPECT_EQ(high.n_b, 3u);
+  EXPECT_DOUBLE_EQ(high.min_p, 0.1);
+  EXPECT_FALSE(high.can_reach(0.05));
+  EXPECT_FALSE(high.decided(0.05));
+  EXPECT_TRUE(high.can_reach(0.2));
+  EXPECT_EQ(describe(high), "rank test not run: with 3 and 3 samples its smallest p-value is 0.1");
+}
+
+TEST(MannWhitneyU, SmallestPValueIsTwoOverTheNumberOfArrangements) {
+  EXPECT_DOUBLE_EQ(min_p_value(3, 3), 2.0 / 20);   // C(6, 3) = 20
+  EXPECT_DOUBLE_EQ(min_p_value(4, 4), 2.0 / 70);   // C(8, 4) = 70: reaches 0.05
+  EXPECT_DOUBLE_EQ(min_p_value(3, 4), 2.0 / 35);   // does not
+  EXPECT_DOUBLE_EQ(min_p_value(5, 3), 2.0 / 56);   // does, either order
+  EXPECT_DOUBLE_EQ(min_p_value(2, 8), 2.0 / 45);
+  EXPECT_DOUBLE_EQ(min_p_value(1, 39), 2.0 / 40);  // not below 0.05
+  EXPECT_DOUBLE_EQ(min_p_value(1, 40), 2.0 / 41);
+  EXPECT_DOUBLE_EQ(min_p_value(10, 10), 2.0 / 184756);
+  EXPECT_DOUBLE_EQ(min_p_value(1, 1), 1);
+  EXPECT_DOUBLE_EQ(min_p_value(0, 5), 1);
+  // C(200, 100) ~ 9.05e58 is past exact doubles: the log-space branch.
+  EXPECT_NEAR(min_p_value(100, 100) / (2 / 9.054851465610328e58), 1, 1e-10);
+}
+
+TEST(MannWhitneyU, FullySeparatedFourAgainstFourIsDecided) {
+  const MannWhitney r = mann_whitney_u({1, 2, 3, 4}, {5, 6, 7, 8});
+  EXPECT_DOUBLE_EQ(r.p_value, 2.0 / 70);
+  EXPECT_TRUE(r.can_reach());
+  EXPECT_TRUE(r.decided());
+  EXPECT_EQ(describe(r), "Mann-Whitney U = 0, p = 0.029 (exact): significant at 0.05");
+  const MannWhitney mixed = mann_whitney_u({1, 3, 5, 7}, {2, 4, 6, 8});
+  EXPECT_TRUE(mixed.can_reach());
+  EXPECT_FALSE(mixed.decided());
+  EXPECT_EQ(describe(mixed),
+            "Mann-Whitney U = 6, p = 0.69 (exact): no significant difference at 0.05");
+}
+
+TEST(MannWhitneyU, TiedThreeAgainstThreeIsNotDecidedEvenWhenTheApproximationSaysSo) {
+  // Normal approximation with ties: Var = 9/12 (7 - 48/30) = 4.05, z = (4.5 - 0.5) / 2.0125 =
+  // 1.9876, p = 0.0469 < 0.05, below the 0.1 that an exact test on 3 and 3 can ever give.
+  const MannWhitney r = mann_whitney_u({1, 1, 1}, {2, 2, 2});
+  EXPECT_FALSE(r.exact);
+  EXPECT_NEAR(r.p_value, 0.04685, 1e-4);
+  EXPECT_TRUE(r.significant());
+  EXPECT_FALSE(r.can_reach());
+  EXPECT_FALSE(r.decided());
 }
 
 TEST(MannWhitneyU, InterleavedThreeAgainstThreeUsesTheExactDistribution) {
@@ -246,6 +293,259 @@ TEST(DifferenceOfMedians, OneSampleEachIsASingleValue) {
   EXPECT_DOUBLE_EQ(d.ci95.low, -2);
   EXPECT_DOUBLE_EQ(d.ci95.high, -2);
   EXPECT_THROW(difference_of_medians({}, {1}), std::invalid_argument);
+}
+
+// ---- order-statistic intervals -------------------------------------------------------------
+
+TEST(OrderStatisticCoverage, IsTheBinomialProbabilityBetweenTheRanks) {
+  // P(l <= B <= u - 1), B ~ Binomial(n, 1/2).
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(10, 2, 9), 1 - 2 * 11.0 / 1024);  // 0.978515625
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(6, 1, 6), 1 - 2.0 / 64);         // 0.96875
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(3, 1, 3), 0.75);
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(5, 1, 5), 0.9375);
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(1, 1, 1), 0);
+  // Asymmetric ranks: P(1 <= B <= 3) for n = 5 = (5 + 10 + 10) / 32.
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(5, 1, 4), 25.0 / 32);
+  // n = 20, (6, 15): 1 - 2 P(B <= 5) = 1 - 2 * 21700 / 2^20.
+  EXPECT_DOUBLE_EQ(order_statistic_coverage(20, 6, 15), 1 - 2 * 21700.0 / 1048576);
+  EXPECT_THROW(order_statistic_coverage(5, 0, 3), std::invalid_argument);
+  EXPECT_THROW(order_statistic_coverage(5, 4, 3), std::invalid_argument);
+  EXPECT_THROW(order_statistic_coverage(5, 1, 6), std::invalid_argument);
+}
+
+TEST(OrderStatisticCoverage, LargeNUsesLogSpaceAndAgreesWithTheNormalLimit) {
+  // n = 100, (40, 61): P(40 <= B <= 60) = 0.9647997997822951 (the exact rational, evaluated).
+  EXPECT_NEAR(order_statistic_coverage(100, 40, 61), 0.9647997997822951, 1e-12);
+}
+
+TEST(MedianInterval, TenSortedValuesGiveTheSecondAndNinth) {
+  const MedianInterval m = median_interval({10, 9, 8, 7, 6, 5, 4, 3, 2, 1});
+  EXPECT_EQ(m.n, 10u);
+  EXPECT_DOUBLE_EQ(m.median, 5.5);
+  EXPECT_EQ(m.rank_low, 2u);
+  EXPECT_EQ(m.rank_high, 9u);
+  EXPECT_DOUBLE_EQ(m.low, 2);
+  EXPECT_DOUBLE_EQ(m.high, 9);
+  EXPECT_DOUBLE_EQ(m.coverage, 0.978515625);  // (3, 8) would be 1 - 2 * 56/1024 = 0.89
+  EXPECT_TRUE(m.reached);
+  EXPECT_DOUBLE_EQ(m.target, 0.95);
+  EXPECT_EQ(m.method, "order-statistic");
+}
+
+TEST(MedianInterval, SixValuesNeedTheRange) {
+  const MedianInterval m = median_interval({3, 1, 6, 2, 5, 4});
+  EXPECT_EQ(m.rank_low, 1u);
+  EXPECT_EQ(m.rank_high, 6u);
+  EXPECT_DOUBLE_EQ(m.low, 1);
+  EXPECT_DOUBLE_EQ(m.high, 6);
+  EXPECT_DOUBLE_EQ(m.coverage, 0.96875);
+  EXPECT_TRUE(m.reached);
+}
+
+TEST(MedianInterval, ThreeValuesGiveTheRangeAtSeventyFivePercentNotReached) {
+  const MedianInterval m = median_interval({10.2, 9.8, 10.5});
+  EXPECT_DOUBLE_EQ(m.median, 10.2);
+  EXPECT_DOUBLE_EQ(m.low, 9.8);
+  EXPECT_DOUBLE_EQ(m.high, 10.5);
+  EXPECT_EQ(m.rank_low, 1u);
+  EXPECT_EQ(m.rank_high, 3u);
+  EXPECT_DOUBLE_EQ(m.coverage, 0.75);
+  EXPECT_FALSE(m.reached);
+}
+
+TEST(MedianInterval, FiveValuesFallJustShort) {
+  const MedianInterval m = median_interval({1, 2, 3, 4, 5});
+  EXPECT_DOUBLE_EQ(m.coverage, 0.9375);
+  EXPECT_FALSE(m.reached);
+  EXPECT_TRUE(median_interval({1, 2, 3, 4, 5}, 0.9).reached);
+}
+
+TEST(MedianInterval, OneValueHasNoCoverage) {
+  const MedianInterval m = median_interval({42});
+  EXPECT_DOUBLE_EQ(m.median, 42);
+  EXPECT_DOUBLE_EQ(m.low, 42);
+  EXPECT_DOUBLE_EQ(m.high, 42);
+  EXPECT_EQ(m.rank_low, 1u);
+  EXPECT_EQ(m.rank_high, 1u);
+  EXPECT_DOUBLE_EQ(m.coverage, 0);
+  EXPECT_FALSE(m.reached);
+}
+
+TEST(MedianInterval, TwentyValuesAndOtherTargets) {
+  std::vector<double> x;
+  for (int i = 20; i >= 1; --i) x.push_back(i);
+  const MedianInterval m = median_interval(x);
+  EXPECT_EQ(m.rank_low, 6u);  // (7, 14) would be 1 - 2 * 60460/2^20 = 0.885
+  EXPECT_EQ(m.rank_high, 15u);
+  EXPECT_DOUBLE_EQ(m.coverage, 1 - 2 * 21700.0 / 1048576);
+  // At 0.975 (the Bonferroni level) n = 20 uses (5, 16): 1 - 2 * 6196/2^20 = 0.98818.
+  const MedianInterval b = median_interval(x, 0.975);
+  EXPECT_EQ(b.rank_low, 5u);
+  EXPECT_DOUBLE_EQ(b.coverage, 1 - 2 * 6196.0 / 1048576);
+  // A target equal to an attainable coverage is reached.
+  EXPECT_TRUE(median_interval({1, 2, 3}, 0.75).reached);
+  // A low target narrows to the middle; coverage never exceeds the formula's.
+  const MedianInterval narrow = median_interval(x, 0.5);
+  // (9, 12): P(9 <= B <= 11) = 0.4966 < 0.5, so (8, 13): 0.7368.
+  EXPECT_EQ(narrow.rank_low, 8u);
+  EXPECT_EQ(narrow.rank_high, 13u);
+  EXPECT_DOUBLE_EQ(narrow.coverage, order_statistic_coverage(20, 8, 13));
+  EXPECT_NEAR(narrow.coverage, 0.7368240356445312, 1e-15);
+}
+
+TEST(MedianInterval, TiesAreKeptAndTheIntervalIsClosed) {
+  const MedianInterval m = median_interval({5, 5, 5, 5, 5, 5});
+  EXPECT_DOUBLE_EQ(m.low, 5);
+  EXPECT_DOUBLE_EQ(m.high, 5);
+  EXPECT_DOUBLE_EQ(m.coverage, 0.96875);
+}
+
+TEST(MedianInterval, RejectsNoSamplesNaNAndBadTargets) {
+  EXPECT_THROW(median_interval({}), std::invalid_argument);
+  EXPECT_THROW(median_interval({1, std::numeric_limits<double>::quiet_NaN()}),
+               std::invalid_argument);
+  EXPECT_THROW(median_interval({1, 2}, 0), std::invalid_argument);
+  EXPECT_THROW(median_interval({1, 2}, 1), std::invalid_argument);
+  EXPECT_THROW(median_interval({1, 2}, std::numeric_limits<double>::quiet_NaN()),
+               std::invalid_argument);
+}
+
+TEST(Summarize, CarriesTheOrderStatisticIntervalBesideTheBootstrap) {
+  const Summary s = summarize({3, 5, 1, 4, 2, 6});
+  EXPECT_DOUBLE_EQ(s.interval.low, 1);
+  EXPECT_DOUBLE_EQ(s.interval.high, 6);
+  EXPECT_DOUBLE_EQ(s.interval.coverage, 0.96875);
+  EXPECT_TRUE(s.interval.reached);
+  EXPECT_DOUBLE_EQ(summarize({7}).interval.coverage, 0);
+}
+
+// ---- paired comparisons --------------------------------------------------------------------
+
+TEST(PairedRatio, IsTheIntervalOfThePerRoundRatios) {
+  // Ratios {2, 2, 3}: median 2, interval (min, max) = (2, 3) at 0.75.
+  const PairedInterval p = paired_ratio({2, 4, 6}, {1, 2, 2});
+  EXPECT_EQ(p.n, 3u);
+  EXPECT_THAT(p.per_round, ElementsAre(2, 2, 3));
+  EXPECT_DOUBLE_EQ(p.estimate, 2);
+  EXPECT_DOUBLE_EQ(p.low, 2);
+  EXPECT_DOUBLE_EQ(p.high, 3);
+  EXPECT_EQ(p.rank_low, 1u);
+  EXPECT_EQ(p.rank_high, 3u);
+  EXPECT_DOUBLE_EQ(p.coverage, 0.75);
+  EXPECT_FALSE(p.reached);
+  EXPECT_EQ(p.method, "order-statistic, paired ratio");
+}
+
+TEST(PairedRatio, DriftSharedByARoundCancels) {
+  // a = 2 * s_i * x, b = s_i * x with wildly drifting s_i: every ratio is 2, while the ratio
+  // of the medians of the two sides is too, but the unpaired interval is wide.
+  const std::vector<double> s = {1, 3, 0.5, 2, 1.5, 0.8, 2.5, 1.2, 0.9, 1.1};
+  std::vector<double> a;
+  std::vector<double> b;
+  for (double x : s) {
+    a.push_back(2 * x * 100);
+    b.push_back(x * 100);
+  }
+  const PairedInterval p = paired_ratio(a, b);
+  EXPECT_DOUBLE_EQ(p.estimate, 2);
+  EXPECT_DOUBLE_EQ(p.low, 2);
+  EXPECT_DOUBLE_EQ(p.high, 2);
+  EXPECT_DOUBLE_EQ(p.coverage, 0.978515625);
+  EXPECT_TRUE(p.reached);
+  const UnpairedInterval u = unpaired_ratio(a, b);
+  EXPECT_DOUBLE_EQ(u.estimate, 2);
+  EXPECT_LT(u.low, 1);
+  EXPECT_GT(u.high, 4);
+}
+
+TEST(PairedRatio, SwappingTheSidesInvertsTheEnds) {
+  const std::vector<double> a = {10.1, 9.7, 10.4, 11.2, 9.9, 10.0, 10.8};
+  const std::vector<double> b = {5.2, 5.1, 4.9, 5.6, 5.0, 5.3, 5.1};
+  const PairedInterval ab = paired_ratio(a, b);
+  const PairedInterval ba = paired_ratio(b, a);
+  EXPECT_DOUBLE_EQ(ab.low, 1 / ba.high);
+  EXPECT_DOUBLE_EQ(ab.high, 1 / ba.low);
+  EXPECT_DOUBLE_EQ(ab.estimate, 1 / ba.estimate);  // odd n: the median is an order statistic
+  EXPECT_DOUBLE_EQ(ab.coverage, 0.984375);
+}
+
+TEST(PairedRatio, RejectsMismatchedSizesAndNonPositiveDenominators) {
+  EXPECT_THROW(paired_ratio({1, 2, 3}, {1, 2}), std::invalid_argument);
+  EXPECT_THROW(paired_ratio({1, 2}, {1, 0}), std::invalid_argument);
+  EXPECT_THROW(paired_ratio({1, 2}, {1, -1}), std::invalid_argument);
+  EXPECT_THROW(paired_ratio({}, {}), std::invalid_argument);
+  EXPECT_THROW(paired_ratio({1, 2}, {1, 2}, 1.5), std::invalid_argument);
+}
+
+TEST(PairedDifference, IsTheIntervalOfThePerRoundDifferences) {
+  // Differences {1, 2, 4, -1, 3, 2}: sorted {-1, 1, 2, 2, 3, 4}, median 2, (min, max) at 0.96875.
+  const PairedInterval p = paired_difference({11, 12, 14, 9, 13, 12}, {10, 10, 10, 10, 10, 10});
+  EXPECT_THAT(p.per_round, ElementsAre(1, 2, 4, -1, 3, 2));
+  EXPECT_DOUBLE_EQ(p.estimate, 2);
+  EXPECT_DOUBLE_EQ(p.low, -1);
+  EXPECT_DOUBLE_EQ(p.high, 4);
+  EXPECT_DOUBLE_EQ(p.coverage, 0.96875);
+  EXPECT_TRUE(p.reached);
+  EXPECT_EQ(p.method, "order-statistic, paired difference");
+  EXPECT_THROW(paired_difference({1}, {1, 2}), std::invalid_argument);
+}
+
+// ---- unpaired comparisons ------------------------------------------------------------------
+
+TEST(UnpairedRatio, CombinesTwoIntervalsAtTheBonferroniLevel) {
+  // a = 1..10 at 0.975: (2, 9), c = 0.978515625; b = {1, 2, 4} at 0.975: (1, 4), c = 0.75.
+  std::vector<double> a;
+  for (int i = 1; i <= 10; ++i) a.push_back(i);
+  const UnpairedInterval u = unpaired_ratio(a, {4, 1, 2});
+  EXPECT_DOUBLE_EQ(u.estimate, 5.5 / 2);
+  EXPECT_DOUBLE_EQ(u.low, 2.0 / 4);
+  EXPECT_DOUBLE_EQ(u.high, 9.0 / 1);
+  EXPECT_DOUBLE_EQ(u.a.target, 0.975);
+  EXPECT_DOUBLE_EQ(u.a.coverage, 0.978515625);
+  EXPECT_DOUBLE_EQ(u.b.coverage, 0.75);
+  EXPECT_DOUBLE_EQ(u.coverage, 0.978515625 + 0.75 - 1);
+  EXPECT_DOUBLE_EQ(u.coverage_if_independent, 0.978515625 * 0.75);
+  EXPECT_FALSE(u.reached);
+  EXPECT_EQ(u.method, "order-statistic, Bonferroni");
+}
+
+TEST(UnpairedRatio, SevenPerSideReachesNinetyFive) {
+  const UnpairedInterval u = unpaired_ratio({7, 6, 5, 4, 3, 2, 1}, {2, 2, 2, 2, 2, 2, 2});
+  EXPECT_DOUBLE_EQ(u.a.coverage, 0.984375);  // (1, 7): 1 - 2/128
+  EXPECT_DOUBLE_EQ(u.coverage, 2 * 0.984375 - 1);  // 0.96875
+  EXPECT_TRUE(u.reached);
+  EXPECT_DOUBLE_EQ(u.low, 0.5);
+  EXPECT_DOUBLE_EQ(u.high, 3.5);
+  // Six per side: 0.96875 each, bound 0.9375 < 0.95.
+  EXPECT_FALSE(unpaired_ratio({1, 2, 3, 4, 5, 6}, {1, 2, 3, 4, 5, 6}).reached);
+}
+
+TEST(UnpairedRatio, ThreePerSideBoundsAtOneHalf) {
+  const UnpairedInterval u = unpaired_ratio({2, 4, 6}, {1, 2, 3});
+  EXPECT_DOUBLE_EQ(u.coverage, 0.5);
+  EXPECT_DOUBLE_EQ(u.coverage_if_independent, 0.5625);
+  EXPECT_DOUBLE_EQ(u.low, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(u.high, 6);
+}
+
+TEST(UnpairedRatio, ANegativeNumeratorUsesTheCornerQuotients) {
+  // a: (-2, 4); b: (1, 2). Corners -2, -1, 4, 2.
+  const UnpairedInterval u = unpaired_ratio({-2, 1, 4}, {1, 2, 1.5});
+  EXPECT_DOUBLE_EQ(u.low, -2);
+  EXPECT_DOUBLE_EQ(u.high, 4);
+}
+
+TEST(UnpairedRatio, RejectsANonPositiveDenominatorSample) {
+  EXPECT_THROW(unpaired_ratio({1, 2}, {0, 1, 2}), std::invalid_argument);
+  EXPECT_THROW(unpaired_ratio({}, {1}), std::invalid_argument);
+}
+
+TEST(UnpairedDifference, SubtractsOppositeEnds) {
+  const UnpairedInterval u = unpaired_difference({5, 9, 7}, {1, 3, 2});
+  EXPECT_DOUBLE_EQ(u.estimate, 5);
+  EXPECT_DOUBLE_EQ(u.low, 5 - 3);
+  EXPECT_DOUBLE_EQ(u.high, 9 - 1);
+  EXPECT_DOUBLE_EQ(u.coverage, 0.5);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // reader can check any figure with quantile(type = 7) or wilcox.test(exact = NULL, correct = TRUE).
 #include "analysis/stats.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -126,6 +128,114 @@ Interval bootstrap_medians(const std::vector<double>& a, const std::vector<doubl
   return percentile_interval(std::move(values));
 }
 
+void require_target(double target, const char* what) {
+  if (!(target > 0.0 && target < 1.0)) {
+    throw std::invalid_argument(std::string(what) + ": target coverage must be in (0, 1), got " +
+                                std::to_string(target));
+  }
+}
+
+// P(B <= k) for k = 0 .. n, B ~ Binomial(n, 1/2). Up to n = 50 the binomial coefficients and
+// their running sums are integers below 2^53 (C(n, k) * n < 2^53 in the recurrence too), so
+// every value is exact in binary; beyond, each term is exp(log C(n, k) - n log 2) from lgamma.
+std::vector<double> binomial_half_cdf(std::size_t n) {
+  std::vector<double> cdf(n + 1);
+  const int exponent = -static_cast<int>(n);
+  if (n <= 50) {
+    double choose = 1;  // C(n, 0)
+    double sum = 0;
+    for (std::size_t k = 0; k <= n; ++k) {
+      if (k > 0) choose = choose * static_cast<double>(n - k + 1) / static_cast<double>(k);
+      sum += choose;
+      cdf[k] = std::ldexp(sum, exponent);
+    }
+    return cdf;
+  }
+  const double nd = static_cast<double>(n);
+  const double log_total = std::lgamma(nd + 1) - nd * std::log(2.0);
+  double sum = 0;
+  for (std::size_t k = 0; k <= n; ++k) {
+    const double kd = static_cast<double>(k);
+    sum += std::exp(log_total - std::lgamma(kd + 1) - std::lgamma(nd - kd + 1));
+    cdf[k] = std::min(1.0, sum);
+  }
+  cdf[n] = 1.0;
+  return cdf;
+}
+
+// Floating-point slack for "coverage >= target", so that a target equal to an attainable
+// coverage (0.75 at n = 3) counts as reached.
+constexpr double kCoverageSlack = 1e-12;
+
+// The order-statistic interval on sorted, non-empty, finite data.
+MedianInterval sorted_median_interval(const std::vector<double>& sorted, double target) {
+  MedianInterval r;
+  r.n = sorted.size();
+  r.target = target;
+  r.median = sorted_quantile(sorted, 0.5);
+  const std::vector<double> cdf = binomial_half_cdf(r.n);
+  // Symmetric ranks (l, n + 1 - l) with l <= n + 1 - l; coverage(l) = 1 - 2 P(B <= l - 1)
+  // falls as l grows, so walk l up while the next one still reaches the target.
+  const auto coverage = [&](std::size_t l) { return 1.0 - 2.0 * cdf[l - 1]; };
+  std::size_t l = 1;
+  r.reached = coverage(1) >= target - kCoverageSlack;
+  if (r.reached) {
+    while (l + 1 <= (r.n + 1) / 2 && coverage(l + 1) >= target - kCoverageSlack) ++l;
+  }
+  r.rank_low = l;
+  r.rank_high = r.n + 1 - l;
+  r.coverage = std::max(0.0, coverage(l));
+  r.low = sorted[r.rank_low - 1];
+  r.high = sorted[r.rank_high - 1];
+  return r;
+}
+
+PairedInterval paired_interval(const std::vector<double>& per_round, double target,
+                               const char* method) {
+  std::vector<double> sorted = per_round;
+  std::sort(sorted.begin(), sorted.end());
+  const MedianInterval m = sorted_median_interval(sorted, target);
+  PairedInterval p;
+  p.n = m.n;
+  p.estimate = m.median;
+  p.low = m.low;
+  p.high = m.high;
+  p.rank_low = m.rank_low;
+  p.rank_high = m.rank_high;
+  p.coverage = m.coverage;
+  p.target = target;
+  p.reached = m.reached;
+  p.method = method;
+  p.per_round = per_round;
+  return p;
+}
+
+void require_paired(const std::vector<double>& a, const std::vector<double>& b,
+                    const char* what) {
+  require_samples(a, (std::string(what) + " (a)").c_str());
+  require_samples(b, (std::string(what) + " (b)").c_str());
+  if (a.size() != b.size()) {
+    throw std::invalid_argument(std::string(what) + ": a has " + std::to_string(a.size()) +
+                                " rounds and b has " + std::to_string(b.size()) +
+                                "; paired rounds need equal counts");
+  }
+}
+
+// Both sides' order-statistic intervals at the Bonferroni level 1 - (1 - target) / 2, and the
+// coverage bounds; the caller fills estimate, low and high.
+UnpairedInterval unpaired_sides(const std::vector<double>& a, const std::vector<double>& b,
+                                double target) {
+  UnpairedInterval u;
+  u.target = target;
+  const double side = 1.0 - (1.0 - target) / 2.0;
+  u.a = median_interval(a, side);
+  u.b = median_interval(b, side);
+  u.coverage = std::max(0.0, u.a.coverage + u.b.coverage - 1.0);
+  u.coverage_if_independent = u.a.coverage * u.b.coverage;
+  u.reached = u.coverage >= target - kCoverageSlack;
+  return u;
+}
+
 }  // namespace
 
 double quantile(std::vector<double> samples, double q) {
@@ -166,6 +276,7 @@ Summary summarize(const std::vector<double>& samples, std::uint64_t seed, int re
   s.max = sorted.back();
   s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(s.n);
   s.outliers = tukey_outliers(samples);
+  s.interval = sorted_median_interval(sorted, 0.95);
   if (s.n == 1) {
     s.ci95 = {s.median, s.median};
     return s;
@@ -256,6 +367,9 @@ MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<doubl
   }
 
   MannWhitney result;
+  result.n_a = m;
+  result.n_b = n;
+  result.min_p = min_p_value(m, n);
   const double md = static_cast<double>(m);
   const double nd = static_cast<double>(n);
   result.u = rank_sum_a - md * (md + 1) / 2;
@@ -270,6 +384,7 @@ MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<doubl
     double upper = 0;  // P(U >= u)
     for (std::size_t k = u; k < counts.size(); ++k) upper += counts[k];
     result.p_value = std::min(1.0, 2 * std::min(lower, upper) / total);
+    result.exact = true;
     return result;
   }
 
@@ -287,6 +402,115 @@ MannWhitney mann_whitney_u(const std::vector<double>& a, const std::vector<doubl
   const double z = corrected / std::sqrt(variance);
   result.p_value = std::min(1.0, 2 * normal_cdf(-z));
   return result;
+}
+
+double min_p_value(std::size_t n_a, std::size_t n_b) {
+  if (n_a == 0 || n_b == 0) return 1.0;
+  // C(n_a + n_b, n_a) = prod_{k=1}^{s} (l + k) / k with s = min, l = max of the sizes. Each
+  // partial product C(l + k, k) is an integer, so multiplying before dividing is exact while
+  // the product stays below 2^53; past that (sizes the rounds never have), log space.
+  const std::size_t small = std::min(n_a, n_b);
+  const std::size_t large = std::max(n_a, n_b);
+  double choose = 1;
+  for (std::size_t k = 1; k <= small; ++k) {
+    const double product = choose * static_cast<double>(large + k);
+    if (product > 0x1p53) {
+      double log_choose = 0;
+      for (std::size_t j = 1; j <= small; ++j) {
+        log_choose += std::log(static_cast<double>(large + j) / static_cast<double>(j));
+      }
+      return std::min(1.0, 2.0 * std::exp(-log_choose));
+    }
+    choose = product / static_cast<double>(k);
+  }
+  return std::min(1.0, 2.0 / choose);
+}
+
+std::string describe(const MannWhitney& test, double alpha) {
+  if (!test.can_reach(alpha)) {
+    return fmt::format("rank test not run: with {} and {} samples its smallest p-value is {:.3g}",
+                       test.n_a, test.n_b, test.min_p);
+  }
+  return fmt::format("Mann-Whitney U = {:g}, p = {:.2g} ({}): {} at {:g}", test.u, test.p_value,
+                     test.exact ? "exact" : "normal approximation",
+                     test.significant(alpha) ? "significant" : "no significant difference",
+                     alpha);
+}
+
+MedianInterval median_interval(std::vector<double> samples, double target_coverage) {
+  require_samples(samples, "median_interval");
+  require_target(target_coverage, "median_interval");
+  std::sort(samples.begin(), samples.end());
+  return sorted_median_interval(samples, target_coverage);
+}
+
+double order_statistic_coverage(std::size_t n, std::size_t rank_low, std::size_t rank_high) {
+  if (!(rank_low >= 1 && rank_low <= rank_high && rank_high <= n)) {
+    throw std::invalid_argument("order_statistic_coverage: need 1 <= rank_low <= rank_high <= n, "
+                                "got n = " + std::to_string(n) + ", ranks (" +
+                                std::to_string(rank_low) + ", " + std::to_string(rank_high) + ")");
+  }
+  // P(rank_low <= B <= rank_high - 1) = P(B <= rank_high - 1) - P(B <= rank_low - 1).
+  const std::vector<double> cdf = binomial_half_cdf(n);
+  return std::max(0.0, cdf[rank_high - 1] - cdf[rank_low - 1]);
+}
+
+PairedInterval paired_ratio(const std::vector<double>& a, const std::vector<double>& b,
+                            double target) {
+  require_paired(a, b, "paired_ratio");
+  require_target(target, "paired_ratio");
+  std::vector<double> ratios(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!(b[i] > 0)) {
+      throw std::invalid_argument("paired_ratio: b in round " + std::to_string(i) + " is " +
+                                  std::to_string(b[i]) + "; a ratio needs every b_i > 0");
+    }
+    ratios[i] = a[i] / b[i];
+  }
+  return paired_interval(ratios, target, "order-statistic, paired ratio");
+}
+
+PairedInterval paired_difference(const std::vector<double>& a, const std::vector<double>& b,
+                                 double target) {
+  require_paired(a, b, "paired_difference");
+  require_target(target, "paired_difference");
+  std::vector<double> differences(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) differences[i] = a[i] - b[i];
+  return paired_interval(differences, target, "order-statistic, paired difference");
+}
+
+UnpairedInterval unpaired_ratio(const std::vector<double>& a, const std::vector<double>& b,
+                                double target) {
+  require_samples(a, "unpaired_ratio (a)");
+  require_samples(b, "unpaired_ratio (b)");
+  require_target(target, "unpaired_ratio");
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (!(b[i] > 0)) {
+      throw std::invalid_argument("unpaired_ratio: sample " + std::to_string(i) + " of b is " +
+                                  std::to_string(b[i]) + "; a ratio needs every sample of b > 0");
+    }
+  }
+  UnpairedInterval u = unpaired_sides(a, b, target);
+  u.estimate = u.a.median / u.b.median;
+  // m_a in [la, ha] and m_b in [lb, hb] with lb > 0: m_a / m_b lies between the extreme corner
+  // quotients ([la / hb, ha / lb] when la >= 0).
+  const double corners[] = {u.a.low / u.b.low, u.a.low / u.b.high, u.a.high / u.b.low,
+                            u.a.high / u.b.high};
+  u.low = *std::min_element(std::begin(corners), std::end(corners));
+  u.high = *std::max_element(std::begin(corners), std::end(corners));
+  return u;
+}
+
+UnpairedInterval unpaired_difference(const std::vector<double>& a, const std::vector<double>& b,
+                                     double target) {
+  require_samples(a, "unpaired_difference (a)");
+  require_samples(b, "unpaired_difference (b)");
+  require_target(target, "unpaired_difference");
+  UnpairedInterval u = unpaired_sides(a, b, target);
+  u.estimate = u.a.median - u.b.median;
+  u.low = u.a.low - u.b.high;
+  u.high = u.a.high - u.b.low;
+  return u;
 }
 
 }  // namespace hellobench::stats
