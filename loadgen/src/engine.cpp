@@ -70,15 +70,19 @@ RunResult run(const Options& options, const RunHooks& hooks) {
 
   const int threads = effective_threads(options);
   const auto spread = spread_connections(options.connections, threads);
-  const std::string request = serialise_request(options);
+  const auto requests = std::make_shared<const RequestSet>(build_request_set(options));
 
   std::vector<std::unique_ptr<detail::Worker>> workers;
+  int first_connection = 0;
   for (int i = 0; i < threads; ++i) {
     detail::WorkerSetup setup;
     setup.endpoints = endpoints;
-    setup.request = request;
-    setup.head_request = options.method == "HEAD";
+    setup.requests = requests;
+    setup.seed = options.seed;
+    setup.index = i;
+    setup.first_connection = first_connection;
     setup.connections = spread[static_cast<std::size_t>(i)];
+    first_connection += setup.connections;
     setup.pipeline = options.pipeline;
     if (options.rate) {
       // Each thread offers its connections' share of the rate, and the threads' schedules are
@@ -128,10 +132,32 @@ RunResult run(const Options& options, const RunHooks& hooks) {
   result.threads = threads;
   result.connections_per_thread = spread;
   result.offered_rate = options.rate;
+  result.has_overhead = std::any_of(requests->targets.begin(), requests->targets.end(),
+                                    [](const CompiledTarget& t) { return t.uses_wait; });
+  if (requests->from_targets_file)
+    for (const auto& target : requests->targets) {
+      TargetResult& r = result.targets.emplace_back();
+      r.name = target.target.name;
+      r.weight = target.target.weight;
+      r.method = target.target.method;
+      r.path = target.target.path;
+      r.has_overhead = target.uses_wait;
+    }
   auto closed_at = measure_start;
   for (auto& worker : workers) {
     result.requests += worker->requests;
     result.latency_ns.add(worker->latency_ns);
+    result.overhead_ns.add(worker->overhead_ns);
+    result.overhead_clamped += worker->overhead_clamped;
+    for (std::size_t t = 0; t < result.targets.size(); ++t) {
+      TargetResult& total = result.targets[t];
+      const TargetResult& part = worker->target_stats[t];
+      total.requests += part.requests;
+      total.errors.add(part.errors);
+      total.latency_ns.add(part.latency_ns);
+      total.overhead_ns.add(part.overhead_ns);
+      total.overhead_clamped += part.overhead_clamped;
+    }
     result.late_by_ns.add(worker->late_by_ns);
     result.errors.add(worker->errors);
     result.reconnects += worker->reconnects;

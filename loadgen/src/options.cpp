@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "loadgen/requests.hpp"
 #include "loadgen/units.hpp"
 
 #ifndef LOADGEN_VERSION
@@ -14,14 +15,6 @@
 namespace loadgen {
 namespace {
 
-bool is_token(std::string_view s) {
-  if (s.empty()) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
 // Runs parse(text) and turns its std::invalid_argument into a UsageError naming the flag.
 template <typename F>
 auto parse_flag(const std::string& flag, const std::string& text, F parse) {
@@ -29,6 +22,22 @@ auto parse_flag(const std::string& flag, const std::string& text, F parse) {
     return parse(text);
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("{}: {}", flag, e.what()));
+  }
+}
+
+// A distribution given as `text` to `flag`; `offset` is where the spec starts in `text`
+// (after "NAME=" for --var), so that positions count from what the user typed.
+Variable parse_variable(const std::string& flag, std::string name, const std::string& text,
+                        std::size_t offset) {
+  const std::string_view spec = std::string_view(text).substr(offset);
+  try {
+    Variable variable{std::move(name), Distribution::parse(spec)};
+    if (variable.name == "wait" && variable.distribution.unit() != Distribution::Unit::duration)
+      throw SpecError(variable.distribution.first_value_position(),
+                      "a wait is a duration: give units, e.g. uniform:80ms:150ms");
+    return variable;
+  } catch (const SpecError& e) {
+    throw UsageError(format_spec_error(flag, text, SpecError(e.position() + offset, e.what())));
   }
 }
 
@@ -57,6 +66,20 @@ Command parse_command_line(int argc, const char* const* argv) {
   app.add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)")
       ->allow_extra_args(false);  // one value per -H, so a URL after it stays the URL
   app.add_option("-m,--method", o.method, "Request method (default GET)");
+  app.add_option("--body", o.body_file, "Request body: this file's bytes, with Content-Length");
+  app.add_option("--targets", o.targets_file,
+                 "A JSON file of weighted requests for a mix (see README); the URL then gives "
+                 "only scheme, host and port");
+  std::string wait_text, id_text;
+  std::vector<std::string> var_texts;
+  app.add_option("--wait", wait_text,
+                 "Distribution of {wait} (rendered as integer ms), e.g. uniform:80ms:150ms, "
+                 "lognormal:median=20ms,p95=40ms, const:100ms; adds overhead_us to the report");
+  app.add_option("--id", id_text, "Distribution of {id}, e.g. uniform:0:102399 (inclusive)");
+  app.add_option("--var", var_texts, "NAME=SPEC: distribution of {NAME} (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--seed", o.seed,
+                 "Seed of the per-request draws (default 1): same seed, same sequence");
   app.add_option("--pipeline", o.pipeline, "Requests in flight per connection (default 1)");
   app.add_flag("--json", o.json, "Print one JSON object instead of the readable report");
   app.add_option("--max-error-rate", max_error_rate_text,
@@ -91,29 +114,41 @@ Command parse_command_line(int argc, const char* const* argv) {
     o.max_error_rate = parse_flag("--max-error-rate", max_error_rate_text, parse_fraction);
   if (!is_token(o.method))
     throw UsageError(fmt::format("--method: '{}' is not a method token", o.method));
-  for (const auto& header : o.headers) {
-    const auto colon = header.find(':');
-    if (colon == std::string::npos || !is_token(std::string_view(header).substr(0, colon)) ||
-        header.find_first_of("\r\n") != std::string::npos)
+  for (const auto& header : o.headers)
+    if (!is_header_line(header))
       throw UsageError(fmt::format("--header: '{}' is not 'Name: value'", header));
+
+  if (!wait_text.empty()) o.variables.push_back(parse_variable("--wait", "wait", wait_text, 0));
+  if (!id_text.empty()) o.variables.push_back(parse_variable("--id", "id", id_text, 0));
+  for (const auto& text : var_texts) {
+    const auto equals = text.find('=');
+    const std::string name = text.substr(0, equals);
+    if (equals == std::string::npos || !is_variable_name(name))
+      throw UsageError(fmt::format(
+          "--var: '{}' is not NAME=SPEC with NAME made of letters, digits and _", text));
+    o.variables.push_back(parse_variable("--var", name, text, equals + 1));
+  }
+  for (std::size_t i = 0; i < o.variables.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (o.variables[i].name == o.variables[j].name)
+        throw UsageError(fmt::format("--var: '{}' is given twice", o.variables[i].name));
+
+  if (!o.body_file.empty()) {
+    o.body = parse_flag("--body", o.body_file, read_file);
+  }
+  if (!o.targets_file.empty()) {
+    if (app.count("--method") > 0)
+      throw UsageError("--method: not with --targets (each request there has its method)");
+    if (o.body) throw UsageError("--body: not with --targets (give body_file in the targets file)");
+    o.targets = parse_flag("--targets", o.targets_file, load_targets_file);
   }
   o.progress = !no_progress;
+  build_request_set(o);  // throws UsageError for a placeholder without a variable, ...
   return Command{std::move(o), std::nullopt};
 }
 
 std::string serialise_request(const Options& options) {
-  std::string request = fmt::format("{} {} HTTP/1.1\r\n", options.method, options.url.target);
-  bool has_host = false;
-  for (const auto& header : options.headers) {
-    std::string_view name = std::string_view(header).substr(0, header.find(':'));
-    if (name.size() == 4 && (name[0] | 0x20) == 'h' && (name[1] | 0x20) == 'o' &&
-        (name[2] | 0x20) == 's' && (name[3] | 0x20) == 't')
-      has_host = true;
-  }
-  if (!has_host) request += fmt::format("Host: {}\r\n", options.url.host_header);
-  for (const auto& header : options.headers) request += header + "\r\n";
-  request += "\r\n";
-  return request;
+  return build_request_set(options).targets.front().request.text();
 }
 
 }  // namespace loadgen

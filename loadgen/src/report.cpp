@@ -34,17 +34,47 @@ std::string bytes_text(double bytes) {
   return fmt::format("{:.2f}{}", bytes, units[unit]);
 }
 
+using nlohmann::ordered_json;
+
+// {p50, p90, p95, p99, p999, p9999, max, mean, stddev} in microseconds.
+ordered_json percentiles_json(const Histogram& h) {
+  ordered_json out;
+  for (const auto& p : kPercentiles)
+    out[p.json_name] = us(static_cast<double>(h.value_at_percentile(p.value)));
+  out["max"] = us(static_cast<double>(h.max()));
+  out["mean"] = us(h.mean());
+  out["stddev"] = us(h.stddev());
+  return out;
+}
+
+// The percentiles plus how many requests it covers and how many were clamped to 0.
+ordered_json overhead_json(const Histogram& h, std::uint64_t clamped) {
+  ordered_json out = percentiles_json(h);
+  out["requests"] = h.total_count();
+  out["clamped"] = clamped;
+  return out;
+}
+
+ordered_json target_json(const TargetResult& t) {
+  const ErrorCounts& e = t.errors;
+  ordered_json out;
+  out["name"] = t.name;
+  out["weight"] = t.weight;
+  out["method"] = t.method;
+  out["path"] = t.path;
+  out["requests"] = t.requests;
+  out["errors"] = {{"read", e.read},   {"write", e.write},           {"timeout", e.timeout},
+                   {"parse", e.parse}, {"status_4xx", e.status_4xx}, {"status_5xx", e.status_5xx}};
+  out["latency_us"] = percentiles_json(t.latency_ns);
+  out["overhead_us"] =
+      t.has_overhead ? overhead_json(t.overhead_ns, t.overhead_clamped) : ordered_json(nullptr);
+  return out;
+}
+
 }  // namespace
 
 std::string json_report(const RunResult& result, const Options& options) {
-  using nlohmann::ordered_json;
-  const Histogram& h = result.latency_ns;
-  ordered_json latency;
-  for (const auto& p : kPercentiles)
-    latency[p.json_name] = us(static_cast<double>(h.value_at_percentile(p.value)));
-  latency["max"] = us(static_cast<double>(h.max()));
-  latency["mean"] = us(h.mean());
-  latency["stddev"] = us(h.stddev());
+  const ordered_json latency = percentiles_json(result.latency_ns);
 
   const ErrorCounts& e = result.errors;
   ordered_json errors = {{"connect", e.connect},      {"read", e.read},
@@ -77,6 +107,22 @@ std::string json_report(const RunResult& result, const Options& options) {
   out["pipeline"] = options.pipeline;
   out["timeout_s"] = std::chrono::duration<double>(options.timeout).count();
   out["url"] = options.url_text;
+  out["seed"] = options.seed;
+  ordered_json variables = ordered_json::object();
+  for (const auto& v : options.variables) variables[v.name] = v.distribution.spec();
+  out["variables"] = variables;
+  out["overhead_us"] = result.has_overhead
+                           ? overhead_json(result.overhead_ns, result.overhead_clamped)
+                           : ordered_json(nullptr);
+  out["targets_file"] =
+      options.targets_file.empty() ? ordered_json(nullptr) : ordered_json(options.targets_file);
+  if (result.targets.empty()) {
+    out["targets"] = nullptr;
+  } else {
+    ordered_json targets = ordered_json::array();
+    for (const auto& t : result.targets) targets.push_back(target_json(t));
+    out["targets"] = targets;
+  }
   return out.dump() + "\n";
 }
 
@@ -100,6 +146,21 @@ std::string text_report(const RunResult& result, const Options& options) {
   for (const auto& p : kPercentiles)
     line("    {:>7} {}", p.label,
          format_duration_us(us(static_cast<double>(h.value_at_percentile(p.value)))));
+  if (result.has_overhead) {
+    const Histogram& o = result.overhead_ns;
+    line("  Overhead (latency minus the {{wait}} asked for), {} requests:", o.total_count());
+    line("    50% {}  99% {}  max {}  mean {}{}",
+         format_duration_us(us(static_cast<double>(o.value_at_percentile(50)))),
+         format_duration_us(us(static_cast<double>(o.value_at_percentile(99)))),
+         format_duration_us(us(static_cast<double>(o.max()))), format_duration_us(us(o.mean())),
+         result.overhead_clamped > 0 ? fmt::format(" ({} answered before their wait: counted as 0)",
+                                                   result.overhead_clamped)
+                                     : std::string());
+  }
+  for (const auto& t : result.targets)
+    line("  {:<12} {:>9} requests, {} errors, p50 {}, p99 {}", t.name, t.requests, t.errors.total(),
+         format_duration_us(us(static_cast<double>(t.latency_ns.value_at_percentile(50)))),
+         format_duration_us(us(static_cast<double>(t.latency_ns.value_at_percentile(99)))));
   line("  {} requests in {:.2f}s, {} read", result.requests, result.duration_s,
        bytes_text(static_cast<double>(result.bytes_read)));
   line("Requests/sec: {:.2f}", result.rps);

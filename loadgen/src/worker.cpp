@@ -23,18 +23,48 @@ std::int64_t nanoseconds_between(TimePoint from, TimePoint to) {
       0, std::chrono::duration_cast<std::chrono::nanoseconds>(to - from).count());
 }
 
+template <typename Failure>
+std::uint64_t& counter(ErrorCounts& errors, Failure failure) {
+  switch (failure) {
+    case Failure::connect:
+      return errors.connect;
+    case Failure::read:
+      return errors.read;
+    case Failure::write:
+      return errors.write;
+    case Failure::timeout:
+      return errors.timeout;
+    case Failure::parse:
+      break;
+  }
+  return errors.parse;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------- Connection
 
-Connection::Connection(Worker& worker, std::size_t read_buffer_bytes)
+Connection::Connection(Worker& worker, std::size_t read_buffer_bytes, int index)
     : worker_(worker),
       socket_(worker.io_),
       retry_timer_(worker.io_),
       read_buffer_(new char[read_buffer_bytes]),
       read_buffer_bytes_(read_buffer_bytes),
       in_flight_(static_cast<std::size_t>(worker.setup_.pipeline)) {
-  parser_.reset(worker_.setup_.head_request);
+  if (!worker_.plain_) {
+    render_buffer_.reset(new char[worker_.requests_.max_request_size() * in_flight_.size()]);
+    if (worker_.closed_loop())
+      draw_keys_ =
+          worker_.draw_keys(draws::StreamKind::connection, static_cast<std::uint64_t>(index));
+  }
+  reset_parser();
+}
+
+void Connection::reset_parser() {
+  bool head = worker_.requests_.targets.front().head;
+  if (in_flight_count_ > 0)
+    head = worker_.requests_.targets[in_flight_[in_flight_head_].target].head;
+  parser_.reset(head);
 }
 
 void Connection::start() { connect(); }
@@ -92,31 +122,52 @@ void Connection::make_available(TimePoint now) {
 }
 
 void Connection::send(TimePoint now, std::size_t count, bool scheduled) {
+  const bool was_empty = in_flight_count_ == 0;
+  std::size_t rendered_bytes = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    TimePoint due = now;
+    Request request{now, now};
+    // The request's index in its draw stream: its place in the thread's schedule (open loop),
+    // or this connection's count of requests (closed loop); never a matter of timing.
+    std::uint64_t n = 0;
     if (scheduled) {
-      due = worker_.due_time(worker_.dispatched_++);
-      const auto late_by = now - due;
-      if (late_by > kLateThreshold && worker_.in_window(due)) {
+      n = worker_.dispatched_++;
+      request.due = worker_.due_time(n);
+      const auto late_by = now - request.due;
+      if (late_by > kLateThreshold && worker_.in_window(request.due)) {
         ++worker_.late_sends;
-        worker_.late_by_ns.record(
-            std::min(nanoseconds_between(due, now), worker_.late_by_ns.highest_trackable()));
+        worker_.late_by_ns.record(std::min(nanoseconds_between(request.due, now),
+                                           worker_.late_by_ns.highest_trackable()));
       }
+    } else {
+      n = requests_started_++;
     }
-    in_flight_[(in_flight_head_ + in_flight_count_) % in_flight_.size()] = Request{due, now};
+    if (!worker_.plain_)
+      rendered_bytes += worker_.render(n, scheduled ? worker_.thread_draw_keys_ : draw_keys_,
+                                       render_buffer_.get() + rendered_bytes, request);
+    in_flight_[(in_flight_head_ + in_flight_count_) % in_flight_.size()] = request;
     ++in_flight_count_;
   }
+  // The parser waits for the answer to the oldest request; with HEAD and other methods mixed,
+  // that request's method decides whether the answer has a body.
+  if (worker_.mixed_head_ && was_empty && !parser_.started()) reset_parser();
   worker_.in_flight_total_ += count;
   write_offset_ = 0;
-  write_end_ = count * worker_.setup_.request.size();
+  if (worker_.plain_) {
+    write_data_ = worker_.request_batch_.data();
+    write_end_ = count * worker_.request_bytes_;
+  } else {
+    write_data_ = render_buffer_.get();
+    write_end_ = rendered_bytes;
+  }
   writing_ = true;
   write_some();
 }
 
 void Connection::write_some() {
-  // The batch buffer holds `pipeline` copies of the request, so any count is one gathered write.
+  // The batch buffer holds `pipeline` copies of a plain request, and the render buffer a
+  // batch of rendered ones, so any count is one write.
   socket_.async_write_some(
-      asio::buffer(worker_.request_batch_.data() + write_offset_, write_end_ - write_offset_),
+      asio::buffer(write_data_ + write_offset_, write_end_ - write_offset_),
       [this, generation = generation_](const boost::system::error_code& ec, std::size_t bytes) {
         on_write(generation, ec, bytes);
       });
@@ -191,23 +242,9 @@ bool Connection::on_response(TimePoint now) {
   in_flight_head_ = (in_flight_head_ + 1) % in_flight_.size();
   --in_flight_count_;
   --worker_.in_flight_total_;
-  if (worker_.in_window(request.due)) {
-    ++worker_.requests;
-    worker_.live_requests.store(worker_.live_requests.load(std::memory_order_relaxed) + 1,
-                                std::memory_order_relaxed);
-    worker_.latency_ns.record(
-        std::min(nanoseconds_between(request.due, now), worker_.latency_ns.highest_trackable()));
-    const int status = parser_.status_code();
-    if (status >= 400 && status < 500) {
-      ++worker_.errors.status_4xx;
-      worker_.count_live_error();
-    } else if (status >= 500) {
-      ++worker_.errors.status_5xx;
-      worker_.count_live_error();
-    }
-  }
+  if (worker_.in_window(request.due)) worker_.record_answer(request, now, parser_.status_code());
   const bool keep_alive = parser_.keep_alive();
-  parser_.reset(worker_.setup_.head_request);
+  reset_parser();
   if (!keep_alive) {
     // The server closes after this answer: requests already sent behind it are lost.
     if (in_flight_count_ > 0) {
@@ -245,31 +282,16 @@ void Connection::on_eof(TimePoint now) {
 }
 
 void Connection::fail(Failure failure, TimePoint now) {
-  ErrorCounts& errors = worker_.errors;
-  std::uint64_t lost = in_flight_in_window();
+  std::uint64_t lost = 0;
   if (failure == Failure::connect) {
     ++worker_.connect_failures;
     lost = worker_.in_window(now) ? 1 : 0;
   } else if (failure == Failure::parse && in_flight_count_ == 0) {
     lost = worker_.in_window(now) ? 1 : 0;  // bytes that answer no request
+  } else {
+    lost = lose_in_flight(failure);
   }
-  switch (failure) {
-    case Failure::connect:
-      errors.connect += lost;
-      break;
-    case Failure::read:
-      errors.read += lost;
-      break;
-    case Failure::write:
-      errors.write += lost;
-      break;
-    case Failure::timeout:
-      errors.timeout += lost;
-      break;
-    case Failure::parse:
-      errors.parse += lost;
-      break;
-  }
+  counter(worker_.errors, failure) += lost;
   for (std::uint64_t i = 0; i < lost; ++i) worker_.count_live_error();
   worker_.in_flight_total_ -= in_flight_count_;
   close_socket();
@@ -286,7 +308,7 @@ void Connection::close_socket() {
   writing_ = false;
   in_flight_head_ = 0;
   in_flight_count_ = 0;
-  parser_.reset(worker_.setup_.head_request);
+  reset_parser();
 }
 
 void Connection::reconnect(bool after_connect_failure) {
@@ -315,15 +337,20 @@ void Connection::check_timeouts(TimePoint now) {
   }
 }
 
-std::uint64_t Connection::in_flight_in_window() const {
+std::uint64_t Connection::lose_in_flight(Failure failure) {
   std::uint64_t count = 0;
-  for (std::size_t i = 0; i < in_flight_count_; ++i)
-    if (worker_.in_window(in_flight_[(in_flight_head_ + i) % in_flight_.size()].due)) ++count;
+  for (std::size_t i = 0; i < in_flight_count_; ++i) {
+    const Request& request = in_flight_[(in_flight_head_ + i) % in_flight_.size()];
+    if (!worker_.in_window(request.due)) continue;
+    ++count;
+    if (!worker_.target_stats.empty())
+      ++counter(worker_.target_stats[request.target].errors, failure);
+  }
   return count;
 }
 
 void Connection::shut_down() {
-  worker_.errors.timeout += in_flight_in_window();
+  worker_.errors.timeout += lose_in_flight(Failure::timeout);
   worker_.in_flight_total_ -= in_flight_count_;
   close_socket();
 }
@@ -337,12 +364,83 @@ Worker::Worker(WorkerSetup setup)
       io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
       schedule_timer_(io_),
       sweep_timer_(io_),
-      phase_timer_(io_) {
-  for (int i = 0; i < setup_.pipeline; ++i) request_batch_ += setup_.request;
+      phase_timer_(io_),
+      requests_(*setup_.requests),
+      plain_(requests_.plain()),
+      values_(requests_.variables.size(), 0) {
+  if (plain_) {
+    const std::string& request = requests_.targets.front().request.text();
+    request_bytes_ = request.size();
+    for (int i = 0; i < setup_.pipeline; ++i) request_batch_ += request;
+  } else if (!closed_loop()) {
+    thread_draw_keys_ =
+        draw_keys(draws::StreamKind::thread, static_cast<std::uint64_t>(setup_.index));
+  }
+  const auto& targets = requests_.targets;
+  mixed_head_ = std::any_of(targets.begin(), targets.end(), [](const auto& t) { return t.head; }) &&
+                !std::all_of(targets.begin(), targets.end(), [](const auto& t) { return t.head; });
+  if (requests_.from_targets_file) target_stats.resize(targets.size());
   connections_.reserve(static_cast<std::size_t>(setup_.connections));
   for (int i = 0; i < setup_.connections; ++i)
-    connections_.push_back(std::make_unique<Connection>(*this, kReadBufferBytes));
+    connections_.push_back(
+        std::make_unique<Connection>(*this, kReadBufferBytes, setup_.first_connection + i));
   idle_.reserve(connections_.size());
+}
+
+std::vector<std::uint64_t> Worker::draw_keys(draws::StreamKind kind, std::uint64_t index) const {
+  const std::uint64_t stream = draws::stream_key(setup_.seed, kind, index);
+  std::vector<std::uint64_t> keys = {draws::name_key(stream, draws::kTargetChoice)};
+  for (const auto& variable : requests_.variables)
+    keys.push_back(draws::name_key(stream, variable.name));
+  return keys;
+}
+
+std::size_t Worker::render(std::uint64_t n, const std::vector<std::uint64_t>& keys, char* out,
+                           Request& request) {
+  const std::size_t t = requests_.pick(draws::bits(keys[0], n));
+  const CompiledTarget& target = requests_.targets[t];
+  for (const std::size_t v : target.request.variables_used())
+    values_[v] = requests_.variables[v].distribution.draw(draws::bits(keys[v + 1], n));
+  request.target = static_cast<std::uint32_t>(t);
+  if (target.uses_wait) request.wait_ns = values_[*requests_.wait_variable] * 1'000'000;
+  return target.request.render(out, values_.data());
+}
+
+void Worker::record_answer(const Request& request, TimePoint now, int status) {
+  ++requests;
+  live_requests.store(live_requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  const std::int64_t latency =
+      std::min(nanoseconds_between(request.due, now), latency_ns.highest_trackable());
+  latency_ns.record(latency);
+  const bool status_4xx = status >= 400 && status < 500;
+  const bool status_5xx = status >= 500;
+  if (status_4xx) ++errors.status_4xx;
+  if (status_5xx) ++errors.status_5xx;
+  if (status_4xx || status_5xx) count_live_error();
+  // Overhead: the latency beyond the wait the request asked for. A server whose timer fires
+  // early answers in less than the wait; those samples count as 0 and are counted apart.
+  std::int64_t overhead = 0;
+  bool clamped = false;
+  if (request.wait_ns >= 0) {
+    overhead = latency - request.wait_ns;
+    clamped = overhead < 0;
+    if (clamped) {
+      overhead = 0;
+      ++overhead_clamped;
+    }
+    overhead_ns.record(overhead);
+  }
+  if (!target_stats.empty()) {
+    TargetResult& target = target_stats[request.target];
+    ++target.requests;
+    target.latency_ns.record(latency);
+    if (status_4xx) ++target.errors.status_4xx;
+    if (status_5xx) ++target.errors.status_5xx;
+    if (request.wait_ns >= 0) {
+      target.overhead_ns.record(overhead);
+      if (clamped) ++target.overhead_clamped;
+    }
+  }
 }
 
 void Worker::set_timeline(TimePoint start, TimePoint measure_start, TimePoint window_end) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "loadgen/engine.hpp"
+#include "loadgen/requests.hpp"
 #include "loadgen/response_parser.hpp"
 
 namespace loadgen::detail {
@@ -24,8 +25,10 @@ using TimePoint = Clock::time_point;
 
 struct WorkerSetup {
   std::vector<asio::ip::tcp::endpoint> endpoints;
-  std::string request;  // one serialised request
-  bool head_request = false;
+  std::shared_ptr<const RequestSet> requests;  // read-only, shared by the threads
+  std::uint64_t seed = draws::kDefaultSeed;
+  int index = 0;             // this worker's thread index: its open-loop draw stream
+  int first_connection = 0;  // global index of its first connection: closed-loop streams
   int connections = 1;
   int pipeline = 1;
   std::optional<double> rate;                   // this worker's share of the offered rate
@@ -39,9 +42,18 @@ struct WorkerSetup {
 
 class Worker;
 
+// A request in flight.
+struct Request {
+  TimePoint due;
+  TimePoint sent;
+  std::uint32_t target = 0;   // index in the request set
+  std::int64_t wait_ns = -1;  // the {wait} it asked for (whole ms, in ns); -1: none
+};
+
 class Connection {
  public:
-  Connection(Worker& worker, std::size_t read_buffer_bytes);
+  // index: the connection's place among all threads' connections (its closed-loop stream).
+  Connection(Worker& worker, std::size_t read_buffer_bytes, int index);
   void start();
   // Sends what this connection may send now (closed loop: the next batch once all answers
   // are in; open loop: due requests up to the pipeline depth), or offers itself as idle.
@@ -59,11 +71,6 @@ class Connection {
   enum class State { closed, waiting_to_connect, connecting, open };
   enum class Failure { connect, read, write, timeout, parse };
 
-  struct Request {
-    TimePoint due;
-    TimePoint sent;
-  };
-
   void connect();
   void on_connect(unsigned generation, const boost::system::error_code& ec);
   void send(TimePoint now, std::size_t count, bool scheduled);
@@ -78,8 +85,11 @@ class Connection {
   // window is open.
   void fail(Failure failure, TimePoint now);
   void close_socket();
-  // Requests in flight that were due in the measured window (those are the ones counted).
-  std::uint64_t in_flight_in_window() const;
+  // Counts the requests in flight that were due in the measured window (those are the ones
+  // counted) as lost under `failure`, per target too; returns how many.
+  std::uint64_t lose_in_flight(Failure failure);
+  // Resets the parser for the answer to the oldest request in flight (HEAD answers have no body).
+  void reset_parser();
   // Opens a new connection while the window is open; after a refused connect, with back-off.
   void reconnect(bool after_connect_failure);
 
@@ -91,6 +101,13 @@ class Connection {
   ResponseParser parser_;
   std::unique_ptr<char[]> read_buffer_;
   std::size_t read_buffer_bytes_;
+  // Requests with placeholders or several targets are rendered here (pipeline x the largest
+  // request, allocated once); a plain request is written from the worker's batch instead.
+  std::unique_ptr<char[]> render_buffer_;
+  const char* write_data_ = nullptr;
+  // Closed loop: this connection's draw stream (keys per draw name) and its request count.
+  std::vector<std::uint64_t> draw_keys_;
+  std::uint64_t requests_started_ = 0;
   std::vector<Request> in_flight_;  // ring, capacity = pipeline depth
   std::size_t in_flight_head_ = 0;
   std::size_t in_flight_count_ = 0;
@@ -118,6 +135,9 @@ class Worker {
   // Merged by the caller once run() has returned.
   Histogram latency_ns = make_latency_histogram();
   Histogram late_by_ns = make_latency_histogram();
+  Histogram overhead_ns = make_latency_histogram();  // requests with {wait}: latency - wait
+  std::uint64_t overhead_clamped = 0;                // of those, latency < wait: recorded as 0
+  std::vector<TargetResult> target_stats;            // one per target, with --targets only
   ErrorCounts errors;
   std::uint64_t requests = 0;
   std::uint64_t reconnects = 0;
@@ -143,6 +163,14 @@ class Worker {
 
   // Open loop: due time of the n-th request of this worker.
   TimePoint due_time(std::uint64_t n) const;
+  // Keys of each draw name (the target choice, then each variable) in one stream.
+  std::vector<std::uint64_t> draw_keys(draws::StreamKind kind, std::uint64_t index) const;
+  // Draws request n of a stream (target, placeholder values), renders it at `out`, notes its
+  // target and wait; returns its size.
+  std::size_t render(std::uint64_t n, const std::vector<std::uint64_t>& keys, char* out,
+                     Request& request);
+  // Records an answered request that was due in the window.
+  void record_answer(const Request& request, TimePoint now, int status);
   // Releases every request due by `now` (and before the window's end) into the pending queue.
   void release_due(TimePoint now);
   std::uint64_t pending() const { return released_ - dispatched_; }
@@ -159,7 +187,13 @@ class Worker {
   asio::steady_timer schedule_timer_;
   asio::steady_timer sweep_timer_;
   asio::steady_timer phase_timer_;
-  std::string request_batch_;  // the request repeated pipeline times, written in one go
+  const RequestSet& requests_;
+  bool plain_;                     // one request without placeholders, serialised once
+  bool mixed_head_ = false;        // HEAD and other methods in one mix
+  std::string request_batch_;      // plain: the request repeated pipeline times, written in one go
+  std::size_t request_bytes_ = 0;  // plain: one request's size
+  std::vector<std::uint64_t> thread_draw_keys_;  // open loop: this thread's draw stream
+  std::vector<std::int64_t> values_;             // scratch: the values of one request's variables
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> idle_;  // open loop: connections with room for a request
   bool schedule_timer_armed_ = false;

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <new>
 
 #include "loadgen/engine.hpp"
@@ -30,10 +32,12 @@ struct Counted {
   std::uint64_t allocations;
 };
 
-Counted run_counted(const test::Responder& responder, const char* duration, const char* rate) {
-  const std::string url = responder.url();
+Counted run_counted(const test::Responder& responder, const char* duration, const char* rate,
+                    std::vector<const char*> extra = {}, const std::string& path = "/") {
+  const std::string url = responder.url(path);
   std::vector<const char*> args = {"loadgen", url.c_str(), "-c", "4", "-t", "1", "-d", duration};
   if (rate) args.insert(args.end(), {"--rate", rate});
+  args.insert(args.end(), extra.begin(), extra.end());
   const Options options = parse_command_line(static_cast<int>(args.size()), args.data()).options;
   const auto before = g_allocations.load();
   const RunResult result = run(options);
@@ -56,6 +60,48 @@ TEST(LoadgenAllocation, OpenLoopRequestsDoNotAllocate) {
   const Counted short_run = run_counted(responder, "200ms", "5000");
   const Counted long_run = run_counted(responder, "600ms", "5000");
   ASSERT_GT(long_run.requests, short_run.requests + 1000);  // 5000/s for 400 ms more: ~2000
+  EXPECT_LT(long_run.allocations, short_run.allocations + 100)
+      << short_run.allocations << " allocations for " << short_run.requests << " requests, "
+      << long_run.allocations << " for " << long_run.requests;
+}
+
+// Placeholders drawn per request, a weighted mix of targets, overhead and per-target
+// histograms: each request is rendered into its connection's buffer, allocated once.
+class LoadgenAllocationWithPlaceholders : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/loadgen-allocation-XXXXXX";
+    dir_ = mkdtemp(name);
+    std::ofstream(dir_ / "body.json") << "{\"customer_id\":{id}}";
+    std::ofstream(dir_ / "mix.json") << R"({"requests":[
+        {"name":"io","weight":2,"path":"/io?ms={wait}&id={id}"},
+        {"name":"order","method":"POST","path":"/orders","body_file":"body.json"}]})";
+    mix_ = (dir_ / "mix.json").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::vector<const char*> flags() const {
+    return {"--targets", mix_.c_str(), "--wait", "const:0ms", "--id", "uniform:0:102399"};
+  }
+
+  std::filesystem::path dir_;
+  std::string mix_;
+};
+
+TEST_F(LoadgenAllocationWithPlaceholders, ClosedLoopRequestsDoNotAllocate) {
+  test::Responder responder(test::Behaviour{});
+  const Counted short_run = run_counted(responder, "200ms", nullptr, flags());
+  const Counted long_run = run_counted(responder, "600ms", nullptr, flags());
+  ASSERT_GT(long_run.requests, 5000u);
+  EXPECT_LT(long_run.allocations, short_run.allocations + 100)
+      << short_run.allocations << " allocations for " << short_run.requests << " requests, "
+      << long_run.allocations << " for " << long_run.requests;
+}
+
+TEST_F(LoadgenAllocationWithPlaceholders, OpenLoopRequestsDoNotAllocate) {
+  test::Responder responder(test::Behaviour{});
+  const Counted short_run = run_counted(responder, "200ms", "5000", flags());
+  const Counted long_run = run_counted(responder, "600ms", "5000", flags());
+  ASSERT_GT(long_run.requests, short_run.requests + 1000);
   EXPECT_LT(long_run.allocations, short_run.allocations + 100)
       << short_run.allocations << " allocations for " << short_run.requests << " requests, "
       << long_run.allocations << " for " << long_run.requests;

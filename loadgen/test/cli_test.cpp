@@ -139,6 +139,89 @@ TEST(LoadgenCli, BadUsageExitsTwoNamingTheFlag) {
   EXPECT_NE(g.err.find("--rate"), std::string::npos) << g.err;
 }
 
+TEST(LoadgenCli, JsonRecordsTheSeedSpecsOverheadAndTargets) {
+  Responder responder(Behaviour{});
+  char dir_template[] = "/tmp/loadgen-cli-targets-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(dir_template);
+  std::ofstream(dir / "mix.json") << R"({"requests":[
+      {"name":"io","weight":3,"path":"/io?ms={wait}"},{"name":"user","path":"/users/{id}"}]})";
+  const Finished f = run_loadgen({responder.url(), "-c", "4", "-t", "1", "-d", "300ms", "--targets",
+                                  (dir / "mix.json").string(), "--wait", "uniform:1ms:3ms", "--id",
+                                  "uniform:0:9", "--seed", "12", "--json"});
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const auto json = nlohmann::json::parse(f.out);
+  EXPECT_EQ(json["seed"], 12);
+  EXPECT_EQ(json["variables"],
+            nlohmann::json::parse(R"({"wait":"uniform:1ms:3ms","id":"uniform:0:9"})"));
+  EXPECT_EQ(json["targets_file"], (dir / "mix.json").string());
+  // overhead_us: the latency percentiles' names, plus the requests it covers (those of "io").
+  for (const char* key : {"p50", "p90", "p95", "p99", "p999", "p9999", "max", "mean", "stddev",
+                          "requests", "clamped"})
+    EXPECT_TRUE(json["overhead_us"][key].is_number()) << key;
+  ASSERT_EQ(json["targets"].size(), 2u);
+  const auto& io = json["targets"][0];
+  const auto& user = json["targets"][1];
+  EXPECT_EQ(io["name"], "io");
+  EXPECT_EQ(io["weight"], 3.0);
+  EXPECT_EQ(io["method"], "GET");
+  EXPECT_EQ(io["path"], "/io?ms={wait}");
+  EXPECT_EQ(json["overhead_us"]["requests"], io["requests"]);
+  EXPECT_TRUE(io["overhead_us"].is_object());
+  EXPECT_TRUE(user["overhead_us"].is_null());  // its path holds no {wait}
+  EXPECT_EQ(io["requests"].get<int>() + user["requests"].get<int>(), json["requests"].get<int>());
+  for (const char* key : {"read", "write", "timeout", "parse", "status_4xx", "status_5xx"})
+    EXPECT_EQ(user["errors"][key], 0) << key;
+  for (const char* key : {"p50", "p90", "p95", "p99", "p999", "max", "mean"})
+    EXPECT_TRUE(user["latency_us"][key].is_number()) << key;
+  // The io requests waited 1..3 ms each.
+  EXPECT_GE(io["latency_us"]["p50"].get<double>(), 1000);
+  EXPECT_LT(user["latency_us"]["p50"].get<double>(), 1000);
+}
+
+TEST(LoadgenCli, WithoutPlaceholdersTheNewFieldsAreEmpty) {
+  Responder responder(Behaviour{});
+  const Finished f = run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--json"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const auto json = nlohmann::json::parse(f.out);
+  EXPECT_EQ(json["seed"], 1);
+  EXPECT_EQ(json["variables"], nlohmann::json::object());
+  EXPECT_TRUE(json["overhead_us"].is_null());
+  EXPECT_TRUE(json["targets"].is_null());
+  EXPECT_TRUE(json["targets_file"].is_null());
+}
+
+TEST(LoadgenCli, BadRequestDataExitsTwoNamingTheFlagAndWhere) {
+  const Finished spec =
+      run_loadgen({"http://127.0.0.1:1/io?ms={wait}", "--wait", "lognormal:median=20ms,p9=40ms"});
+  EXPECT_EQ(spec.exit_code, 2);
+  EXPECT_EQ(spec.err,
+            "loadgen: --wait: at 'lognormal:median=20ms,p9=40ms' position 23: unknown parameter "
+            "'p9' (expected median, p95)\n");
+  EXPECT_TRUE(spec.out.empty());
+
+  const Finished body = run_loadgen({"http://127.0.0.1:1/", "--body", "/no/such/body.json"});
+  EXPECT_EQ(body.exit_code, 2);
+  EXPECT_EQ(body.err,
+            "loadgen: --body: cannot read '/no/such/body.json': No such file or directory\n");
+
+  const Finished missing = run_loadgen({"http://127.0.0.1:1/", "--targets", "/no/such/mix.json"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--targets: cannot read '/no/such/mix.json'"), std::string::npos);
+
+  char dir_template[] = "/tmp/loadgen-cli-bad-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(dir_template);
+  std::ofstream(dir / "mix.json") << "{\"requests\":[\n {\"name\":\"a\",\"path\":\"/\",}]}";
+  const Finished malformed =
+      run_loadgen({"http://127.0.0.1:1/", "--targets", (dir / "mix.json").string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(malformed.exit_code, 2);
+  // The '}' after a ',' (line 2 column 25) is where the JSON goes wrong: a key was expected.
+  EXPECT_NE(malformed.err.find("--targets: '" + (dir / "mix.json").string() + "' line 2 column 25"),
+            std::string::npos)
+      << malformed.err;
+}
+
 TEST(LoadgenCli, HelpExitsZero) {
   const Finished f = run_loadgen({"--help"});
   EXPECT_EQ(f.exit_code, 0);

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   app.add_flag("--garbage", b.garbage, "Answer with bytes that are not HTTP");
   app.add_flag("--chunked", b.chunked, "Send bodies with Transfer-Encoding: chunked");
   app.add_option("--status-line", b.status_line, "Status line of every answer");
+  app.add_option("--io-wait-factor", b.io_wait_factor,
+                 "GET /io?ms=N answers after N ms times this (default 1; below 1: early)");
   app.add_option("--lifetime", lifetime, "Stop after this long");
   CLI11_PARSE(app, argc, argv);
   try {

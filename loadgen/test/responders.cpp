@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <charconv>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -26,6 +27,7 @@ struct Responder::Impl {
   std::atomic<std::uint64_t> accepted{0}, requests{0}, answers{0}, closes{0};
   mutable std::mutex first_request_mutex;
   std::string first_request;
+  std::vector<std::string> request_lines;
 
   // A response to HEAD carries the headers of the GET answer and no body.
   std::string answer(bool close, bool head) const {
@@ -38,6 +40,40 @@ struct Responder::Impl {
     }
     headers += "Content-Length: 13\r\n\r\n";
     return head ? headers : headers + kBody;
+  }
+
+  // The wait a request line "GET /io?ms=N HTTP/1.1" asks for, else 0.
+  std::chrono::nanoseconds io_wait(std::string_view request_line) const {
+    constexpr std::string_view kPrefix = "/io?ms=";
+    const auto target = request_line.find(' ');
+    if (target == std::string_view::npos ||
+        request_line.substr(target + 1, kPrefix.size()) != kPrefix)
+      return {};
+    const char* digits = request_line.data() + target + 1 + kPrefix.size();
+    long ms = 0;
+    std::from_chars(digits, request_line.data() + request_line.size(), ms);
+    return std::chrono::nanoseconds(
+        static_cast<std::int64_t>(static_cast<double>(ms) * 1e6 * behaviour.io_wait_factor));
+  }
+
+  // The Content-Length of a request's header section (0 when it has none).
+  static std::size_t content_length(std::string_view head) {
+    for (std::size_t line = head.find("\r\n"); line != std::string_view::npos;
+         line = head.find("\r\n", line + 2)) {
+      const std::string_view rest = head.substr(line + 2);
+      constexpr std::string_view kName = "content-length:";
+      if (rest.size() < kName.size()) break;
+      bool match = true;
+      for (std::size_t i = 0; i < kName.size(); ++i)
+        if ((rest[i] | 0x20) != kName[i]) match = false;
+      if (!match) continue;
+      std::size_t at = kName.size();
+      while (at < rest.size() && rest[at] == ' ') ++at;
+      std::size_t length = 0;
+      std::from_chars(rest.data() + at, rest.data() + rest.size(), length);
+      return length;
+    }
+    return 0;
   }
 
   // When the next answer may leave: after the fixed delay, and not inside a freeze.
@@ -57,7 +93,10 @@ struct Responder::Impl {
     char buffer[4096];
     int answered = 0;
     asio::steady_timer timer(socket.get_executor());
-    std::string keep_alive_answer, closing_answer;
+    // Per method kind (GET-like, HEAD), keep-alive and closing answers.
+    const std::string prepared[2][2] = {
+        {answer(false, false), answer(!behaviour.close_abruptly, false)},
+        {answer(false, true), answer(!behaviour.close_abruptly, true)}};
     try {
       for (;;) {
         const std::size_t n =
@@ -66,18 +105,23 @@ struct Responder::Impl {
         pending.append(buffer, n);
         for (auto end = pending.find("\r\n\r\n"); end != std::string::npos;
              end = pending.find("\r\n\r\n")) {
-          if (requests.fetch_add(1) == 0) {
+          // The whole request, body included (Content-Length), or wait for more bytes.
+          const std::size_t size =
+              end + 4 + content_length(std::string_view(pending).substr(0, end + 2));
+          if (pending.size() < size) break;
+          const std::string_view request_line =
+              std::string_view(pending).substr(0, pending.find("\r\n"));
+          const auto extra_wait = io_wait(request_line);
+          const auto number = requests.fetch_add(1);
+          if (number == 0 || number < behaviour.keep_request_lines) {
             std::lock_guard lock(first_request_mutex);
-            first_request = pending.substr(0, end + 4);
+            if (number == 0) first_request = pending.substr(0, size);
+            if (number < behaviour.keep_request_lines) request_lines.emplace_back(request_line);
           }
-          if (keep_alive_answer.empty()) {  // a connection's requests all use one method
-            const bool head = pending.compare(0, 5, "HEAD ") == 0;
-            keep_alive_answer = answer(false, head);
-            closing_answer = answer(!behaviour.close_abruptly, head);
-          }
-          pending.erase(0, end + 4);
+          const bool head = pending.compare(0, 5, "HEAD ") == 0;
+          pending.erase(0, size);
           if (behaviour.never_answer) continue;
-          const auto at = release_time(arrived);
+          const auto at = release_time(arrived) + extra_wait;
           if (at > Clock::now()) {
             timer.expires_at(at);
             co_await timer.async_wait(asio::use_awaitable);
@@ -90,8 +134,7 @@ struct Responder::Impl {
           }
           ++answered;
           const bool close = behaviour.close_every > 0 && answered % behaviour.close_every == 0;
-          co_await asio::async_write(socket,
-                                     asio::buffer(close ? closing_answer : keep_alive_answer),
+          co_await asio::async_write(socket, asio::buffer(prepared[head][close]),
                                      asio::use_awaitable);
           answers.fetch_add(1);
           if (close) {
@@ -150,6 +193,11 @@ std::uint64_t Responder::closes() const { return impl_->closes.load(); }
 std::string Responder::first_request() const {
   std::lock_guard lock(impl_->first_request_mutex);
   return impl_->first_request;
+}
+
+std::vector<std::string> Responder::request_lines() const {
+  std::lock_guard lock(impl_->first_request_mutex);
+  return impl_->request_lines;
 }
 
 std::uint16_t unused_port() {

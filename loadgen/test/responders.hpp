@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace loadgen::test {
 
@@ -27,6 +28,11 @@ struct Behaviour {
   bool garbage = false;  // answers every request with bytes that are not HTTP
   bool chunked = false;  // sends the body as two chunks with Transfer-Encoding: chunked
   std::string status_line = "HTTP/1.1 200 OK";
+  // `GET /io?ms=N` (as the hellobench servers serve it) waits N ms times this factor before
+  // answering, on top of `delay`. Below 1, a server whose timer fires early.
+  double io_wait_factor = 1.0;
+  // Keeps the request line ("GET /users/7 HTTP/1.1") of the first this-many requests.
+  std::size_t keep_request_lines = 0;
 };
 
 class Responder {
@@ -43,7 +49,8 @@ class Responder {
   std::uint64_t requests_received() const;
   std::uint64_t answers_sent() const;
   std::uint64_t closes() const;       // connections the responder closed itself
-  std::string first_request() const;  // the bytes of the first request received
+  std::string first_request() const;  // the bytes of the first request received, body included
+  std::vector<std::string> request_lines() const;  // see Behaviour::keep_request_lines
 
   static constexpr const char* kBody = "Hello, World!";
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "loadgen/histogram.hpp"
@@ -40,6 +41,22 @@ Histogram make_latency_histogram();
 // normal jitter is tens of microseconds, so this counts only real waits.
 inline constexpr std::chrono::microseconds kLateThreshold{1000};
 
+// One request of a targets file: what it is, and what its requests met.
+struct TargetResult {
+  std::string name;
+  double weight = 1;
+  std::string method;
+  std::string path;
+  std::uint64_t requests = 0;  // answered, due in the window
+  // As the run's, but connect stays 0: a failed connect carries no request (in the closed
+  // loop none was drawn yet), and neither does an answer nobody asked for (parse).
+  ErrorCounts errors;
+  Histogram latency_ns = make_latency_histogram();
+  bool has_overhead = false;  // its request holds {wait}
+  Histogram overhead_ns = make_latency_histogram();
+  std::uint64_t overhead_clamped = 0;
+};
+
 struct RunResult {
   std::uint64_t requests = 0;  // answered requests that were due in the measured window
   double duration_s = 0;       // the measured window
@@ -49,6 +66,13 @@ struct RunResult {
   std::vector<int> connections_per_thread;
   std::optional<double> offered_rate;  // open loop only
   Histogram latency_ns = make_latency_histogram();
+  // With a `wait` variable: for each answered request whose target holds {wait}, its latency
+  // minus the wait it asked for (the rendered whole milliseconds). A timer that fires early
+  // can make that negative: such samples are recorded as 0 and counted in overhead_clamped.
+  bool has_overhead = false;
+  Histogram overhead_ns = make_latency_histogram();
+  std::uint64_t overhead_clamped = 0;
+  std::vector<TargetResult> targets;  // with --targets: one per request of the file, in order
   ErrorCounts errors;
   std::uint64_t reconnects = 0;  // connections re-opened after a close, failure or timeout
   std::uint64_t late_sends = 0;  // sent more than kLateThreshold after due, or never sent

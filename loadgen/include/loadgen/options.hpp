@@ -2,11 +2,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "loadgen/distribution.hpp"
+#include "loadgen/draws.hpp"
+#include "loadgen/targets.hpp"
 #include "loadgen/url.hpp"
 
 namespace loadgen {
@@ -21,7 +25,14 @@ struct Options {
   std::chrono::nanoseconds timeout = std::chrono::seconds(2);
   std::optional<double> rate;  // total requests/s over all connections; nullopt: closed loop
   std::string method = "GET";
-  std::vector<std::string> headers;  // "Name: value"
+  std::vector<std::string> headers;  // "Name: value", on every request
+  std::optional<std::string> body;   // --body FILE: its bytes, sent with Content-Length
+  std::string body_file;
+  std::string targets_file;     // --targets FILE
+  std::vector<Target> targets;  // its requests; empty: one request (URL path, -m, --body)
+  // Placeholders' distributions: --wait (named wait), --id (id), then each --var in order.
+  std::vector<Variable> variables;
+  std::uint64_t seed = draws::kDefaultSeed;
   int pipeline = 1;
   bool json = false;
   // Exit 1 when errors / attempts exceed it. nullopt: only when every connection was refused.
@@ -42,7 +53,8 @@ struct Command {
 
 Command parse_command_line(int argc, const char* const* argv);
 
-// The request bytes (request line, Host, headers, empty line), serialised once per run.
+// The request bytes (request line, Host, headers, Content-Length, empty line, body) of the
+// run's only request (of the first target with --targets), placeholders unrendered.
 std::string serialise_request(const Options& options);
 
 }  // namespace loadgen
