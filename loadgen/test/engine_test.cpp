@@ -259,6 +259,18 @@ TEST(LoadgenEngine, ReadsChunkedAnswers) {
   EXPECT_EQ(r.requests, responder.answers_sent());
 }
 
+TEST(LoadgenEngine, ReadsAnswersLargerThanItsReadBuffer) {
+  // 100 KB answers take seven 16 KiB recvs each and stream through the parser; a pipelined
+  // batch of two may end inside a read.
+  Responder responder(Behaviour{.body_bytes = 100'000});
+  const RunResult r = run(options(responder.url(), {"-c", "2", "-t", "1", "-d", "300ms",
+                                                    "--pipeline", "2", "--timeout", "1s"}));
+  EXPECT_GT(r.requests, 20u);
+  EXPECT_EQ(r.errors.total(), 0u);
+  EXPECT_EQ(r.requests, responder.answers_sent());
+  EXPECT_GE(r.bytes_read, r.requests * 100'000);
+}
+
 TEST(LoadgenEngine, ErrorStatusesAreAnsweredRequestsCountedByClass) {
   Responder server_error(Behaviour{.status_line = "HTTP/1.1 503 Service Unavailable"});
   const RunResult r5 = run(options(server_error.url(), {"-c", "1", "-d", "200ms"}));

@@ -38,8 +38,10 @@ struct Responder::Impl {
       headers += "Transfer-Encoding: chunked\r\n\r\n";
       return head ? headers : headers + "6\r\nHello,\r\n7\r\n World!\r\n0\r\n\r\n";
     }
-    headers += "Content-Length: 13\r\n\r\n";
-    return head ? headers : headers + kBody;
+    const std::string body =
+        behaviour.body_bytes > 0 ? std::string(behaviour.body_bytes, 'x') : std::string(kBody);
+    headers += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    return head ? headers : headers + body;
   }
 
   // The wait a request line "GET /io?ms=N HTTP/1.1" asks for, else 0.

@@ -31,6 +31,8 @@ struct Behaviour {
   // `GET /io?ms=N` (as the hellobench servers serve it) waits N ms times this factor before
   // answering, on top of `delay`. Below 1, a server whose timer fires early.
   double io_wait_factor = 1.0;
+  // A body of this many bytes instead of kBody (0: kBody).
+  std::size_t body_bytes = 0;
   // Keeps the request line ("GET /users/7 HTTP/1.1") of the first this-many requests.
   std::size_t keep_request_lines = 0;
 };
