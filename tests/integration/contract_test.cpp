@@ -1,8 +1,9 @@
-// The three servers against CONTRACT.md section 1: one gtest per server per check
-// (Servers/Contract.Check/<server>_<check>), the same checks for all three, and the parity
-// comparisons across them (Across/Parity.Check/<check>).
+// The three servers against CONTRACT.md section 1 and the service routes of contract/README.md:
+// one gtest per server per check (Servers/Contract.Check/<server>_<check>), the same checks for
+// all three, and the parity comparisons across them (Across/Parity.Check/<check>). The service
+// checks replay contract/vectors/service.json on each server started with --live-mb 1.
 //
-// The checks run once (about 70 s: the idle timeout is 60 s; the servers run in parallel and
+// The checks run once (about 75 s: the idle timeout is 60 s; the servers run in parallel and
 // each server's slow checks run concurrently): in the test ContractRun.VerifiesEveryServer,
 // which writes the results to $HELLOBENCH_CONTRACT_RESULTS when ctest sets it (see
 // tests/CMakeLists.txt), or keeps them in memory when the executable runs by hand.
@@ -12,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +24,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,10 +55,39 @@ std::filesystem::path bin_dir() {
   return HELLOBENCH_BIN_DIR;
 }
 
+// The shared vectors of the source tree. Read when the tests are registered (the check names
+// come from them); a file that cannot be read leaves none, and every service test fails saying
+// why (kVectorsCheck).
+struct Vectors {
+  ServiceVectors vectors;
+  std::string error;
+};
+const Vectors& service_vectors() {
+  static const Vectors loaded = [] {
+    Vectors v;
+    try {
+      v.vectors = load_service_vectors(std::filesystem::path(HELLOBENCH_SOURCE_DIR) /
+                                       kServiceVectorsPath);
+    } catch (const std::exception& e) {
+      v.error = e.what();
+    }
+    return v;
+  }();
+  return loaded;
+}
+const std::string kVectorsCheck = "service:vectors";
+
+std::vector<std::string> service_names() {
+  if (!service_vectors().error.empty()) return {kVectorsCheck};
+  return service_check_names(service_vectors().vectors);
+}
+
 struct ServerResults {
   std::string missing;  // why the server could not be checked at all; empty when it was
   std::vector<CheckResult> checks;
-  VerifyReport http;  // kept for parity
+  VerifyReport http;     // kept for parity
+  VerifyReport service;  // kept for parity; empty when the server did not start with --live-mb
+  bool service_ran = false;
 };
 
 struct ContractResults {
@@ -65,14 +97,27 @@ struct ContractResults {
 
 json to_json(const std::vector<CheckResult>& checks) {
   json out = json::array();
-  for (const auto& c : checks)
-    out.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+  for (const auto& c : checks) {
+    out.push_back({{"name", c.name},
+                   {"passed", c.passed},
+                   {"detail", c.detail},
+                   {"timing", c.timing},
+                   {"skipped", c.skipped}});
+  }
   return out;
 }
 
 std::vector<CheckResult> checks_from_json(const json& in) {
   std::vector<CheckResult> out;
-  for (const auto& c : in) out.push_back({c.at("name"), c.at("passed"), c.at("detail")});
+  for (const auto& c : in) {
+    CheckResult r;
+    r.name = c.at("name");
+    r.passed = c.at("passed");
+    r.detail = c.at("detail");
+    r.timing = c.at("timing");
+    r.skipped = c.at("skipped");
+    out.push_back(std::move(r));
+  }
   return out;
 }
 
@@ -88,14 +133,65 @@ json to_json(const ContractResults& results) {
 ContractResults results_from_json(const json& in) {
   ContractResults results;
   for (const auto& [name, server] : in.at("servers").items()) {
-    results.servers[name] = {server.at("missing"), checks_from_json(server.at("checks")), {}};
+    results.servers[name].missing = server.at("missing");
+    results.servers[name].checks = checks_from_json(server.at("checks"));
   }
   results.parity = checks_from_json(in.at("parity"));
   return results;
 }
 
+// Every service check failed with one reason (the server did not start with --live-mb).
+std::vector<CheckResult> all_failed(const std::vector<std::string>& names, const std::string& why) {
+  std::vector<CheckResult> out;
+  for (const auto& name : names) {
+    CheckResult r;
+    r.name = name;
+    r.detail = why;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// The service checks on the server started with --live-mb (the vectors' store).
+void check_service(const std::vector<std::string>& argv, ServerResults& results) {
+  const Vectors& v = service_vectors();
+  if (!v.error.empty()) {
+    auto failed = all_failed({kVectorsCheck}, v.error);
+    results.checks.insert(results.checks.end(), failed.begin(), failed.end());
+    return;
+  }
+  auto with_store = argv;
+  with_store.insert(with_store.end(), {"--live-mb", std::to_string(v.vectors.live_mb)});
+  try {
+    auto process = Process::spawn(ProcessSpec{with_store, {}, {}, {}, {}, {}});
+    auto line = process.wait_for_stdout_line("listening on ", 10s);
+    if (!line) {
+      auto failed = all_failed(
+          service_names(),
+          fmt::format("not run: with --live-mb {}, no 'listening on ADDR:PORT' line within 10 s "
+                      "(exit {}, stderr: {})",
+                      v.vectors.live_mb, process.exit_status().value_or(-1),
+                      process.stderr_text()));
+      results.checks.insert(results.checks.end(), failed.begin(), failed.end());
+      return;
+    }
+    HttpCheckOptions options;
+    options.port = static_cast<std::uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+    results.service = verify_service(options, v.vectors);
+    results.service_ran = true;
+    process.terminate(2s);
+  } catch (const std::exception& e) {
+    auto failed = all_failed(service_names(), fmt::format("not run: {}", e.what()));
+    results.checks.insert(results.checks.end(), failed.begin(), failed.end());
+    return;
+  }
+  results.checks.insert(results.checks.end(), results.service.checks.begin(),
+                        results.service.checks.end());
+}
+
 // Starts the server on a free port, runs every HTTP check (slow ones included), stops it, then
-// runs the lifecycle checks, which start the server themselves.
+// runs the lifecycle checks, which start the server themselves, then the service checks on the
+// server started with --live-mb.
 ServerResults check_server(const ServerUnderTest& server) {
   ServerResults results;
   const auto binary = bin_dir() / server.name;
@@ -128,10 +224,16 @@ ServerResults check_server(const ServerUnderTest& server) {
   LifecycleOptions lifecycle;
   lifecycle.argv = argv;
   lifecycle.max_extra_threads = server.max_extra_threads;
+  lifecycle.with_live_mb = [argv](const std::string& value) {
+    auto with = argv;
+    with.insert(with.end(), {"--live-mb", value});
+    return with;
+  };
   auto lifecycle_report = verify_lifecycle(lifecycle);
   results.checks = results.http.checks;
   results.checks.insert(results.checks.end(), lifecycle_report.checks.begin(),
                         lifecycle_report.checks.end());
+  check_service(argv, results);
   return results;
 }
 
@@ -143,12 +245,22 @@ ContractResults run_every_check() {
     futures.push_back(std::async(std::launch::async, check_server, server));
   ContractResults results;
   std::map<std::string, VerifyReport> reports;
+  std::map<std::string, VerifyReport> service_reports;
   for (std::size_t i = 0; i < kServers.size(); ++i) {
     auto server = futures[i].get();
     if (server.missing.empty()) reports[kServers[i].name] = server.http;
+    // A server that did not start with --live-mb has no answers: parity says so.
+    if (server.missing.empty()) service_reports[kServers[i].name] = server.service;
     results.servers[kServers[i].name] = std::move(server);
   }
   results.parity = verify_parity(reports);
+  if (service_vectors().error.empty()) {
+    auto service = verify_service_parity(service_reports, service_vectors().vectors);
+    results.parity.insert(results.parity.end(), service.begin(), service.end());
+  } else {
+    auto failed = all_failed({kVectorsCheck}, service_vectors().error);
+    results.parity.insert(results.parity.end(), failed.begin(), failed.end());
+  }
   std::vector<std::string> missing;
   for (const auto& [name, server] : results.servers) {
     if (!server.missing.empty()) missing.push_back(name);
@@ -240,15 +352,35 @@ struct ServerCheck {
 
 void PrintTo(const ServerCheck& p, std::ostream* os) { *os << p.server << " " << p.check; }
 
-std::string test_name(std::string text) {
-  std::replace(text.begin(), text.end(), '-', '_');
-  return text;
+// A gtest name from a check id: every run of characters other than letters and digits becomes
+// one '_' ("service:body of 64 KiB + 1" -> "service_body_of_64_KiB_1"). Ids that would collide
+// get _2, _3 in registration order, so every check keeps its own test.
+std::string test_name(const std::string& text) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> given;  // id -> name
+  static std::set<std::string> taken;
+  std::lock_guard lock(mutex);
+  if (auto it = given.find(text); it != given.end()) return it->second;
+  std::string name;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      name += c;
+    } else if (!name.empty() && name.back() != '_') {
+      name += '_';
+    }
+  }
+  while (!name.empty() && name.back() == '_') name.pop_back();
+  std::string unique = name;
+  for (int n = 2; !taken.insert(unique).second; ++n) unique = fmt::format("{}_{}", name, n);
+  return given[text] = unique;
 }
 
 std::vector<ServerCheck> every_server_check() {
   std::vector<std::string> names = http_check_names(true);
   auto lifecycle = lifecycle_check_names();
   names.insert(names.end(), lifecycle.begin(), lifecycle.end());
+  auto service = service_names();
+  names.insert(names.end(), service.begin(), service.end());
   std::vector<ServerCheck> params;
   for (const auto& server : kServers) {
     for (const auto& name : names) params.push_back({server.name, name});
@@ -286,7 +418,14 @@ TEST_P(Parity, Check) {
   EXPECT_TRUE(check->passed) << GetParam() << ": " << check->detail;
 }
 
-INSTANTIATE_TEST_SUITE_P(Across, Parity, ::testing::ValuesIn(parity_check_names()),
+std::vector<std::string> every_parity_check() {
+  auto names = parity_check_names();
+  auto service = service_names();
+  names.insert(names.end(), service.begin(), service.end());
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Across, Parity, ::testing::ValuesIn(every_parity_check()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return test_name(info.param);
                          });

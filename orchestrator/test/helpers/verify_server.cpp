@@ -3,8 +3,17 @@
 // Deliberately not like the real servers: blocking sockets, N worker threads that each accept
 // and serve one connection at a time, the main thread waiting for SIGTERM/SIGINT.
 //
+// The service routes (/users/..., /orders) are answered from the vectors file given with
+// --vectors (contract/vectors/service.json): a request that matches a vector exactly (method,
+// target, Content-Type, body) gets that vector's answer, anything else there a 500. That is
+// all verify's tests need (the real servers implement the rules), and it also holds verify to
+// sending exactly the vectors' requests. The size limits are real: a body over 64 KiB is 413,
+// one declared or found over 1 MiB is 413 with a close; chunked request bodies are decoded.
+// Breaks for one vector name it: --break "status:negative id".
+//
 //   verify_server [--port N] [--bind ADDR] [--threads N] [--break RULE]...
 //                 [--header-timeout-ms N] [--idle-timeout-ms N] [--io-max-ms N]
+//                 [--live-mb N] [--vectors FILE]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -14,12 +23,17 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json/src.hpp>  // header-only: this helper links no Boost library
 #include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,7 +52,13 @@ struct Config {
   int header_timeout_ms = 10000;
   int idle_timeout_ms = 60000;
   int io_max_ms = 10000;
-  bool broken(const char* rule) const { return breaks.count(rule) > 0; }
+  int live_mb = 0;
+  std::string vectors_file;
+  bool broken(const std::string& rule) const { return breaks.count(rule) > 0; }
+  // A break for one vector: "status:negative id".
+  bool broken(const std::string& rule, const std::string& vector) const {
+    return breaks.count(rule + ":" + vector) > 0;
+  }
 };
 
 Config config;
@@ -47,6 +67,24 @@ int stop_pipe[2] = {-1, -1};  // readable once the server is stopping
 std::atomic<bool> stopping{false};
 
 constexpr std::size_t kHeaderLimit = 8192;
+constexpr std::size_t kBodyLimit = 64 * 1024;           // 413, connection kept
+constexpr std::size_t kDiscardLimit = 1024 * 1024;      // beyond: 413 and close
+const std::string kTextType = "text/plain; charset=utf-8";
+
+// One vector of the service routes: the request it matches and the answer it wants.
+struct VectorAnswer {
+  std::string name;
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::string allow;  // empty: no Allow header
+};
+std::map<std::string, VectorAnswer> vector_answers;  // by vector_key()
+
+std::string vector_key(const std::string& method, const std::string& target,
+                       const std::string* content_type, const std::string& body) {
+  return method + "\n" + target + "\n" + (content_type ? "=" + *content_type : "-") + "\n" + body;
+}
 const std::string kUserBody =
     R"({"id":42,"name":"Ada Lovelace","email":"ada@example.com","username":"ada","age":36,)"
     R"("active":true,"role":"admin","country":"GB","city":"London",)"
@@ -84,7 +122,7 @@ void parse_args(int argc, char** argv) {
     }
     bool known = flag == "--port" || flag == "--bind" || flag == "--threads" ||
                  flag == "--header-timeout-ms" || flag == "--idle-timeout-ms" ||
-                 flag == "--io-max-ms";
+                 flag == "--io-max-ms" || flag == "--live-mb" || flag == "--vectors";
     if (!known) {
       if (config.broken("ignore-bad-flag")) continue;
       usage_error("unknown flag " + flag);
@@ -104,6 +142,19 @@ void parse_args(int argc, char** argv) {
       config.idle_timeout_ms = parse_int(flag, value);
     } else if (flag == "--io-max-ms") {
       config.io_max_ms = parse_int(flag, value);
+    } else if (flag == "--live-mb") {
+      const std::string text = value;
+      const bool digits = !text.empty() && text.size() <= 4 &&
+                          text.find_first_not_of("0123456789") == std::string::npos;
+      if (digits && std::atoi(value) <= 4096) {
+        config.live_mb = std::atoi(value);
+      } else if (config.broken("live-mb-unnamed")) {
+        usage_error("invalid value '" + text + "'");
+      } else if (!config.broken("live-mb-lenient")) {
+        usage_error("invalid value '" + text + "' for --live-mb (an integer 0..4096)");
+      }
+    } else if (flag == "--vectors") {
+      config.vectors_file = value;
     }
   }
   if (config.threads == 0) {
@@ -132,6 +183,8 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::string extra_headers;
+  bool chunked = false;  // this answer only (--break chunked: every answer)
+  bool close_after = false;  // close the connection after it, without saying so
 };
 
 const char* reason(int status) {
@@ -144,6 +197,14 @@ const char* reason(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 500:
+      return "Internal Server Error";
     case 431:
       return "Request Header Fields Too Large";
     default:
@@ -170,7 +231,7 @@ std::string serialize(const Response& r, bool close) {
   out += "Date: " + http_date(now) + "\r\n";
   out += "Content-Type: " + r.content_type + "\r\n";
   std::string body = r.body;
-  if (config.broken("chunked")) {
+  if (config.broken("chunked") || r.chunked) {
     out += "Transfer-Encoding: chunked\r\n";
     char size[32];
     std::snprintf(size, sizeof size, "%zx\r\n", body.size());
@@ -199,8 +260,99 @@ void lingering_close(int fd) {
   ::close(fd);
 }
 
-Response route(const std::string& method, const std::string& target) {
+// RFC 4648 base64 (the vectors carry bodies that are not UTF-8 that way).
+std::string base64_decode(const std::string& text) {
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned group = 0;
+  int bits = 0;
+  for (char c : text) {
+    auto at = alphabet.find(c);
+    if (at == std::string::npos) continue;  // '=' padding
+    group = (group << 6) | static_cast<unsigned>(at);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((group >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// --vectors: every vector's request becomes a key to its answer.
+void load_vectors() {
+  if (config.vectors_file.empty()) return;
+  std::ifstream in(config.vectors_file, std::ios::binary);
+  if (!in) usage_error("cannot read --vectors " + config.vectors_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(text.str(), ec);
+  if (ec || !doc.is_object() || !doc.as_object().if_contains("vectors")) {
+    usage_error("--vectors " + config.vectors_file + ": not a vectors file");
+  }
+  for (const auto& item : doc.at("vectors").as_array()) {
+    const auto& v = item.as_object();
+    auto text_of = [&](const char* key) {
+      const auto* value = v.if_contains(key);
+      return value ? std::string(value->as_string()) : std::string();
+    };
+    std::string body = v.if_contains("request_body_base64")
+                           ? base64_decode(text_of("request_body_base64"))
+                           : text_of("request_body");
+    const std::string content_type = text_of("request_content_type");
+    const bool has_type = v.if_contains("request_content_type") != nullptr;
+    vector_answers[vector_key(text_of("method"), text_of("target"),
+                              has_type ? &content_type : nullptr, body)] = {
+        text_of("name"), static_cast<int>(v.at("status").as_int64()), text_of("content_type"),
+        text_of("body"), text_of("allow")};
+  }
+}
+
+bool is_service_path(const std::string& path) {
+  return path == "/orders" || path == "/users" || path.rfind("/users/", 0) == 0;
+}
+
+bool is_json_media_type(std::string value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value == "application/json";
+}
+
+Response service_route(const std::string& method, const std::string& target,
+                       const std::string* content_type, const std::string& body) {
+  const std::string path = target.substr(0, target.find('?'));
+  // The size rule before the lookup, so that any big body gets it (a chunked one too).
+  if (path == "/orders" && method == "POST" && content_type && is_json_media_type(*content_type) &&
+      body.size() > kBodyLimit) {
+    return {413, kTextType, "body over 64 KiB", ""};
+  }
+  auto it = vector_answers.find(vector_key(method, target, content_type, body));
+  if (it == vector_answers.end()) {
+    return {500, kTextType, "verify_server: no vector matches this request", ""};
+  }
+  const VectorAnswer& a = it->second;
+  Response r{a.status, a.content_type, a.body, a.allow.empty() ? "" : "Allow: " + a.allow + "\r\n"};
+  if (config.broken("status", a.name)) r.status = r.status == 404 ? 400 : 404;
+  if (config.broken("body-byte", a.name) && !r.body.empty()) {
+    char& c = r.body[r.body.size() / 2];
+    c = c == 'x' ? 'y' : 'x';
+  }
+  if (config.broken("no-allow", a.name)) r.extra_headers.clear();
+  if (config.broken("chunked", a.name)) r.chunked = true;
+  if (config.broken("close-after", a.name)) r.close_after = true;
+  return r;
+}
+
+Response route(const std::string& method, const std::string& target,
+               const std::string* content_type, const std::string& body) {
   std::string path = target.substr(0, target.find('?'));
+  if (!vector_answers.empty() && is_service_path(path)) {
+    return service_route(method, target, content_type, body);
+  }
   std::string query =
       target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
   bool known = path == "/" || path == "/json" || path == "/user" || path == "/io";
@@ -245,10 +397,48 @@ Response route(const std::string& method, const std::string& target) {
     static std::mutex one_at_a_time;
     std::lock_guard<std::mutex> lock(one_at_a_time);
     std::this_thread::sleep_for(milliseconds(ms));
+  } else if (config.broken("io-slow")) {
+    std::this_thread::sleep_for(milliseconds(ms + 1200));  // late, as on a stalled machine
   } else if (!config.broken("io-fast")) {
     std::this_thread::sleep_for(milliseconds(ms));
   }
   return {200, r.content_type, "Hello, World!", ""};
+}
+
+// Blocking: appends what arrives to buffer; false at the peer's close or an error.
+bool receive_more(int fd, std::string& buffer) {
+  char chunk[16384];
+  ssize_t got = ::recv(fd, chunk, sizeof chunk, 0);
+  if (got <= 0) return false;
+  buffer.append(chunk, static_cast<std::size_t>(got));
+  return true;
+}
+
+enum class BodyRead { complete, too_big, cut };
+
+// A chunked request body from buffer (and the socket) into body; stops reading at 1 MiB.
+BodyRead read_chunked(int fd, std::string& buffer, std::string& body) {
+  for (;;) {
+    std::size_t line_end;
+    while ((line_end = buffer.find("\r\n")) == std::string::npos) {
+      if (!receive_more(fd, buffer)) return BodyRead::cut;
+    }
+    const std::size_t size = std::strtoul(buffer.c_str(), nullptr, 16);
+    buffer.erase(0, line_end + 2);
+    if (size == 0) {  // no trailers: the final empty line
+      while (buffer.size() < 2) {
+        if (!receive_more(fd, buffer)) return BodyRead::cut;
+      }
+      buffer.erase(0, 2);
+      return BodyRead::complete;
+    }
+    if (body.size() + size > kDiscardLimit) return BodyRead::too_big;
+    while (buffer.size() < size + 2) {
+      if (!receive_more(fd, buffer)) return BodyRead::cut;
+    }
+    body.append(buffer, 0, size);
+    buffer.erase(0, size + 2);
+  }
 }
 
 void serve(int fd) {
@@ -331,14 +521,38 @@ void serve(int fd) {
     if (auto at = lower_head.find("\r\ncontent-length:"); at != std::string::npos) {
       content_length = std::strtoul(lower_head.c_str() + at + 17, nullptr, 10);
     }
-    // Small bodies only (POST / in the checks): wait for them to arrive.
-    while (buffer.size() < content_length) {
-      char chunk[4096];
-      ssize_t got = ::recv(fd, chunk, sizeof chunk, 0);
-      if (got <= 0) break;
-      buffer.append(chunk, static_cast<std::size_t>(got));
+    std::optional<std::string> content_type;
+    if (auto at = lower_head.find("\r\ncontent-type:"); at != std::string::npos) {
+      const std::size_t start = at + 15;
+      std::string value = head.substr(start, head.find("\r\n", start) - start);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      content_type = value;
     }
-    buffer.erase(0, std::min(content_length, buffer.size()));
+    std::string body;
+    bool too_big = false;
+    if (lower_head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
+      if (config.broken("no-chunked-requests")) {
+        send_all(fd, serialize({400, kTextType, "chunked bodies not supported", ""}, true));
+        lingering_close(fd);
+        return;
+      }
+      const BodyRead got = read_chunked(fd, buffer, body);
+      if (got == BodyRead::cut) break;
+      too_big = got == BodyRead::too_big;
+    } else if (content_length > kDiscardLimit && !config.broken("big-body-keep")) {
+      too_big = true;  // declared: answered before reading it
+    } else {
+      while (buffer.size() < content_length && receive_more(fd, buffer)) {
+      }
+      body = buffer.substr(0, std::min(content_length, buffer.size()));
+      buffer.erase(0, body.size());
+    }
+    if (too_big) {
+      send_all(fd, serialize({413, kTextType, "body over 64 KiB", ""}, true));
+      lingering_close(fd);
+      return;
+    }
 
     bool http10 = parts[2] == "HTTP/1.0";
     bool keep_alive = http10 ? says_keep_alive : !says_close;
@@ -348,11 +562,17 @@ void serve(int fd) {
     if (says_close && config.broken("close-without-header")) announce_close = false;
     if (config.broken("no-keep-alive")) keep_alive = false;
 
-    Response r = route(parts[0], parts[1]);
+    Response r = route(parts[0], parts[1], content_type ? &*content_type : nullptr, body);
     if (!send_all(fd, serialize(r, announce_close))) break;
+    if (r.close_after) {
+      lingering_close(fd);
+      return;
+    }
     had_request = true;
     wait_start = Clock::now();
     if (!keep_alive || stopping) {
+      // late-close: closes, but 1.5 s after the answer instead of at once.
+      if (!keep_alive && config.broken("late-close")) std::this_thread::sleep_for(milliseconds(1500));
       lingering_close(fd);
       return;
     }
@@ -423,7 +643,10 @@ int main(int argc, char** argv) {
   int port = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
                       : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
 
+  load_vectors();
+  // mute: listens and says so, but never accepts, so nothing is ever answered.
   int workers_count = config.broken("threads-extra") ? config.threads * 2 : config.threads;
+  if (config.broken("mute")) workers_count = 0;
   std::vector<std::thread> workers;
   for (int i = 0; i < workers_count; ++i) workers.emplace_back(worker);
   if (!config.broken("no-line")) {
@@ -435,7 +658,7 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   if (config.broken("no-graceful")) std::_Exit(0);
-  if (config.broken("keep-accepting")) std::this_thread::sleep_for(milliseconds(600));
+  if (config.broken("keep-accepting")) std::this_thread::sleep_for(milliseconds(1500));
   stopping = true;
   (void)!::write(stop_pipe[1], "x", 1);
   ::shutdown(listen_fd, SHUT_RDWR);  // wakes the workers blocked in accept
