@@ -17,6 +17,7 @@
 #include "core/errors.hpp"
 #include "trial/launch.hpp"
 #include "output/progress.hpp"
+#include "output/microbench.hpp"
 #include "output/report.hpp"
 #include "output/results.hpp"
 #include "analysis/summary.hpp"
@@ -47,10 +48,68 @@ struct Options {
   std::string scratch_dir;
   std::string results_file;
   std::string report_out;
+  std::string sweeps;      // comma-separated; empty: the profile's; "none": no sweep
+  std::string microbench;  // a merged microbenchmark file (default: <bin_dir>/../microbench/json.json)
+  std::vector<std::string> microbench_inputs;
+  bool recompute = false;
 };
 
 Config load(const Options& options) {
-  return load_config(options.config.empty() ? default_config_path() : fs::path(options.config));
+  Config config =
+      load_config(options.config.empty() ? default_config_path() : fs::path(options.config));
+  validate_claims(config);  // unknown metric, server, scenario or sweep: FILE:LINE, exit 2
+  return config;
+}
+
+std::vector<const SweepConfig*> select_sweeps(const Config& config, const ProfileConfig& profile,
+                                              const std::string& list) {
+  std::vector<const SweepConfig*> out;
+  if (list == "none") return out;
+  std::vector<std::string> names;
+  if (list.empty()) {
+    names = profile.sweeps;
+  } else {
+    std::string item;
+    for (std::size_t i = 0; i <= list.size(); ++i) {
+      if (i == list.size() || list[i] == ',') {
+        if (!item.empty()) names.push_back(item);
+        item.clear();
+      } else if (list[i] != ' ') {
+        item += list[i];
+      }
+    }
+  }
+  for (const std::string& name : names) {
+    const SweepConfig* sweep = config.find_sweep(name);
+    if (!sweep) {
+      std::vector<std::string> known;
+      for (const SweepConfig& s : config.sweeps) known.push_back(s.name);
+      throw UsageError(fmt::format("--sweeps: unknown sweep '{}' (known: {}, or none)", name,
+                                   fmt::join(known, ", ")));
+    }
+    out.push_back(sweep);
+  }
+  return out;
+}
+
+// The JSON microbenchmarks (`make microbench` merges each language's harness output into one
+// file): read into results.json so the json claim can judge them; absent is not an error.
+json microbenchmarks_of(const Options& options, const fs::path& bin_dir) {
+  const fs::path file = options.microbench.empty()
+                            ? bin_dir / ".." / "microbench" / "json.json"
+                            : fs::absolute(options.microbench);
+  std::error_code ec;
+  if (!fs::exists(file, ec)) {
+    if (!options.microbench.empty()) {
+      throw UsageError(fmt::format("--microbench: {} does not exist", file.string()));
+    }
+    return {{"rows", json::array()},
+            {"file", nullptr},
+            {"note", "no microbenchmark file: run `make microbench` first"}};
+  }
+  json merged = read_microbench_file(file);
+  merged["file"] = fs::weakly_canonical(file, ec).string();
+  return merged;
 }
 
 fs::path bin_dir_of(const Options& options) {
@@ -109,7 +168,9 @@ json new_results(const Config& config, const ProfileConfig* profile, const CpuPl
                       {"window_s", profile->window_seconds},
                       {"scenarios", profile->scenarios},
                       {"builds", profile->builds},
-                      {"build_repetitions", profile->build_repetitions}};
+                      {"build_repetitions", profile->build_repetitions},
+                      {"sweeps", profile->sweeps},
+                      {"sweep_repetitions", profile->sweep_repetitions}};
   }
   doc["servers"] = json::array();
   doc["builds"] = json::array();
@@ -289,6 +350,11 @@ int command_run(const Options& options, std::FILE* out) {
   if (options.skip_builds) profile.builds.clear();
   const auto servers = select_servers(config, options.servers);
   const auto scenarios = select_scenarios(config, profile, options.scenarios);
+  // --scenarios alone runs just those scenarios: no sweep unless --sweeps names some.
+  const auto sweeps = select_sweeps(config, profile,
+                                    !options.scenarios.empty() && options.sweeps.empty()
+                                        ? std::string("none")
+                                        : options.sweeps);
   const int jobs = options.jobs > 0 ? options.jobs : build_jobs(config);
   const fs::path bin_dir = bin_dir_of(options);
   for (const ServerConfig* s : servers) {
@@ -308,6 +374,7 @@ int command_run(const Options& options, std::FILE* out) {
   progress.note(fmt::format("run folder {}", run_dir.string()));
   json doc = new_results(config, &profile, plan, profile.name, jobs, started);
   doc["servers"] = servers_json(servers, bin_dir, scratch.path, true);
+  doc["microbenchmarks"] = microbenchmarks_of(options, bin_dir);
   save(run_dir, doc);
 
   if (!profile.builds.empty()) {
@@ -337,8 +404,9 @@ int command_run(const Options& options, std::FILE* out) {
            verified.failed_servers.end();
   });
   TrialsOutcome trials;
-  if (!context.servers.empty()) trials = run_trials(context, profile, scenarios);
+  if (!context.servers.empty()) trials = run_trials(context, profile, scenarios, sweeps);
   doc["trials"] = trials.trials;
+  doc["sweeps"] = trials.sweeps;
   doc["skipped"] = trials.skipped;
   doc["orchestrator"] = {
       {"cpu_seconds_in_windows", trials.orchestrator_cpu_seconds},
@@ -351,14 +419,34 @@ int command_run(const Options& options, std::FILE* out) {
   if (trials.failures > 0) {
     doc["failures"].push_back(fmt::format("{} server failures during trials", trials.failures));
   }
+  save(run_dir, doc);  // the raw trials are safe before any analysis runs
   doc["summary"] = summarize_trials(doc["trials"], names_of(servers));
   doc["claims"] = evaluate_claims(doc, config.claims);
+  if (const int errors = claim_errors(doc["claims"]); errors > 0) {
+    doc["failures"].push_back(fmt::format("{} claim(s) could not be evaluated (verdict error)",
+                                          errors));
+  }
   finish(run_dir, doc, out);
   return doc["failures"].empty() ? kExitOk : kExitFailure;
 }
 
+int command_microbench(const Options& options, std::FILE* out) {
+  if (options.microbench.empty()) throw UsageError("microbench: --out FILE is required");
+  const json merged = merge_microbench_files(options.microbench_inputs);
+  write_file_atomic(fs::absolute(options.microbench), merged.dump(1) + "\n");
+  fmt::print(out, "{}", render_microbench_table(merged));
+  return kExitOk;
+}
+
 int command_report(const Options& options, std::FILE* out) {
-  const json doc = read_results(options.results_file);
+  json doc = read_results(options.results_file);
+  if (options.recompute) {
+    // The figures again from the raw rows, with this build's analysis and the file's own claims.
+    std::vector<std::string> servers;
+    for (const json& s : member(doc, "servers")) servers.push_back(s.value("name", ""));
+    doc["summary"] = summarize_trials(doc["trials"], servers);
+    doc["claims"] = evaluate_claims(doc, claims_from_json(doc["claims_config"]));
+  }
   const std::string markdown = render_markdown(doc);
   if (options.report_out.empty()) {
     fmt::print(out, "{}", markdown);
@@ -437,10 +525,23 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   run->add_option("--jobs", options.jobs, "build job count (default: CPUs)")
       ->check(CLI::Range(1, 1024));
   run->add_flag("--skip-builds", options.skip_builds, "no build timing, whatever the profile says");
+  run->add_option("--sweeps", options.sweeps,
+                  "comma-separated sweep names, or none (default: the profile's; none when "
+                  "--scenarios is given)");
+  run->add_option("--microbench", options.microbench,
+                  "merged JSON microbenchmark file (default: build/microbench/json.json if there)");
+
+  CLI::App* microbench = app.add_subcommand(
+      "microbench", "merge the languages' JSON microbenchmark files into one and print a table");
+  microbench->add_option("files", options.microbench_inputs, "hellobench-microbench/1 files")
+      ->required();
+  microbench->add_option("--out", options.microbench, "the merged file to write")->required();
 
   CLI::App* report = app.add_subcommand("report", "render a results.json as Markdown");
   report->add_option("results", options.results_file, "a results.json")->required();
   report->add_option("--out", options.report_out, "write to this file instead of stdout");
+  report->add_flag("--recompute", options.recompute,
+                   "recompute the summary and the claims from the raw trials first");
 
   try {
     try {
@@ -462,6 +563,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
     if (verify->parsed()) return command_verify(options, out);
     if (run->parsed()) return command_run(options, out);
     if (report->parsed()) return command_report(options, out);
+    if (microbench->parsed()) return command_microbench(options, out);
     throw UsageError("choose a subcommand: build, verify, run or report (see --help)");
   } catch (const UsageError& e) {
     fmt::print(err, "hellobench: error: {}\n", e.what());

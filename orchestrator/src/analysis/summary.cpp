@@ -9,30 +9,23 @@
 #include <map>
 #include <set>
 
+#include "analysis/figures.hpp"
+#include "analysis/metrics.hpp"
 #include "analysis/stats.hpp"
 
 namespace hellobench {
 
 using nlohmann::json;
 
-const std::vector<MetricDef>& summary_metrics() {
-  static const std::vector<MetricDef> metrics = {
-      {"rps", "/rps", "req/s", 1, false},
-      {"p50_us", "/latency_us/p50", "p50 ms", 1e-3, true},
-      {"p95_us", "/latency_us/p95", "p95 ms", 1e-3, true},
-      {"p99_us", "/latency_us/p99", "p99 ms", 1e-3, true},
-      {"cpu_us_per_request", "/cpu_us_per_request", "CPU us/req", 1, true},
-      {"cpu_seconds", "/cpu_seconds", "CPU s", 1, true},
-      {"rss_idle_kib", "/rss_idle_kib", "idle RSS MiB", 1.0 / 1024, true},
-      {"rss_mean_kib", "/rss_mean_kib", "RSS mean MiB", 1.0 / 1024, true},
-      {"rss_peak_kib", "/rss_peak_kib", "RSS peak MiB", 1.0 / 1024, true},
-      {"startup_ms", "/startup_ms", "startup ms", 1, true},
-      {"server_cpu_share", "/server_cpu_share", "server CPU", 1, true},
-      {"loadgen_cpu_share", "/loadgen_cpu_share", "loadgen CPU", 1, true},
-      {"server_cpus_other_share", "/server_cpus_other_share", "other load", 1, true},
-      {"server_cpus_steal_share", "/server_cpus_steal_share", "steal", 1, true},
+const std::vector<std::string>& summary_metric_names() {
+  static const std::vector<std::string> names = {
+      "rps",           "p50_us",          "p95_us",           "p99_us",
+      "overhead_p50_us", "overhead_p95_us", "overhead_share",   "cpu_us_per_request",
+      "cpu_share",     "cpu_seconds",     "rss_idle_kib",     "rss_mean_kib",
+      "rss_peak_kib",  "rss_anon_mean_kib", "pss_kib",         "startup_ms",
+      "gc_cycles",     "loadgen_cpu_share", "generator_side_share", "server_cpus_other_share",
   };
-  return metrics;
+  return names;
 }
 
 const json& member(const json& object, const char* key) {
@@ -44,52 +37,68 @@ const json& member(const json& object, const char* key) {
 
 namespace {
 
-// A number from results.json; null (how JSON stores an infinite interval end) reads as NaN.
 double num(const json& value) {
   return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
-double num_or_zero(const json& value) { return value.is_number() ? value.get<double>() : 0.0; }
-
-const MetricDef* find_metric(const std::string& name) {
-  for (const MetricDef& m : summary_metrics()) {
-    if (name == m.name) return &m;
+// A group of trials: a scenario outside sweeps, or one point of a sweep.
+struct GroupKey {
+  std::string scenario, sweep, point;
+  bool operator<(const GroupKey& o) const {
+    return std::tie(sweep, point, scenario) < std::tie(o.sweep, o.point, o.scenario);
   }
-  return nullptr;
+  bool operator==(const GroupKey& o) const {
+    return scenario == o.scenario && sweep == o.sweep && point == o.point;
+  }
+};
+
+GroupKey key_of(const json& t) {
+  return {t.value("scenario", std::string()), t.value("sweep", std::string()),
+          t.value("point", std::string())};
 }
 
-std::vector<std::string> scenario_order(const json& trials) {
-  std::vector<std::string> order;
+std::vector<GroupKey> group_order(const json& trials) {
+  std::vector<GroupKey> order;
   for (const json& t : trials) {
-    const std::string s = t.value("scenario", "");
-    if (std::find(order.begin(), order.end(), s) == order.end()) order.push_back(s);
+    const GroupKey k = key_of(t);
+    if (std::find(order.begin(), order.end(), k) == order.end()) order.push_back(k);
   }
   return order;
 }
 
-struct Samples {
-  std::vector<double> values;
-  std::vector<int> repetitions;
-};
+Selection selection_for(const GroupKey& key, const Metric* metric) {
+  Selection s;
+  s.metric = metric;
+  s.scenario = key.scenario;
+  s.sweep = key.sweep;
+  s.point = key.point;
+  return s;
+}
 
-// scenario -> server -> metric -> samples (valid trials only, in repetition order).
-using SampleMap = std::map<std::string, std::map<std::string, std::map<std::string, Samples>>>;
-
-SampleMap collect(const json& trials) {
-  SampleMap map;
-  for (const json& t : trials) {
-    if (!t.value("valid", false)) continue;
-    for (const MetricDef& m : summary_metrics()) {
-      const json::json_pointer pointer(m.pointer);
-      if (!t.contains(pointer) || !t.at(pointer).is_number()) continue;
-      const double value = t.at(pointer).get<double>();
-      if (!std::isfinite(value)) continue;
-      Samples& s = map[t.value("scenario", "")][t.value("server", "")][m.name];
-      s.values.push_back(value);
-      s.repetitions.push_back(t.value("repetition", 0));
-    }
+json comparison_json(const GroupKey& key, const std::string& metric, const std::string& server,
+                     const std::string& baseline, const Estimate& e, const Samples& a,
+                     const Samples& b) {
+  json out = {{"scenario", key.scenario},
+              {"metric", metric},
+              {"server", server},
+              {"baseline", baseline},
+              {"ratio", e.value},
+              {"interval", {e.low, e.high}},
+              {"ci95", {e.low, e.high}},
+              {"coverage", e.coverage},
+              {"coverage_reached", e.coverage_reached},
+              {"method", e.method},
+              {"paired", e.paired},
+              {"n", {a.values.size(), b.values.size()}}};
+  if (!key.sweep.empty()) {
+    out["sweep"] = key.sweep;
+    out["point"] = key.point;
   }
-  return map;
+  const stats::MannWhitney test = stats::mann_whitney_u(a.values, b.values);
+  out["rank_test"] = stats::describe(test);
+  out["significant"] = test.decided();
+  out["rank_test_possible"] = test.can_reach();
+  return out;
 }
 
 }  // namespace
@@ -97,90 +106,89 @@ SampleMap collect(const json& trials) {
 json summarize_trials(const json& trials, const std::vector<std::string>& servers) {
   json out = {
       {"groups", json::array()}, {"comparisons", json::array()}, {"servers", json::object()}};
-  const SampleMap map = collect(trials);
+  const json doc = {{"trials", trials}};
+  const Figures figures(doc);
   // Startup time and idle memory are taken before any load, so every trial whose server
-  // started counts, whatever happened under load; pooled over all scenarios.
+  // started counts, whatever happened under load; pooled per server over the trials without
+  // live data (live data changes both: the sweeps show them per point).
   for (const std::string& server : servers) {
     json pooled = json::object();
     for (const char* metric : {"startup_ms", "rss_idle_kib"}) {
       std::vector<double> values;
       for (const json& t : trials) {
-        if (t.value("server", "") == server && t.contains(metric) && t[metric].is_number()) {
-          values.push_back(t[metric].get<double>());
-        }
+        if (t.value("server", "") != server || !t.contains(metric) || !t[metric].is_number())
+          continue;
+        if (t.value("live_mb", 0.0) > 0) continue;
+        values.push_back(t[metric].get<double>());
       }
       if (values.empty()) continue;
-      const stats::Summary s = stats::summarize(values);
-      pooled[metric] = {{"n", s.n},
-                        {"median", s.median},
-                        {"ci95", {s.ci95.low, s.ci95.high}},
-                        {"min", s.min},
-                        {"max", s.max}};
+      const stats::MedianInterval m = stats::median_interval(values);
+      pooled[metric] = {{"n", m.n},         {"median", m.median},    {"ci95", {m.low, m.high}},
+                        {"interval", {m.low, m.high}}, {"coverage", m.coverage},
+                        {"min", *std::min_element(values.begin(), values.end())},
+                        {"max", *std::max_element(values.begin(), values.end())}};
     }
     out["servers"][server] = pooled;
   }
-  for (const std::string& scenario : scenario_order(trials)) {
-    const auto by_server = map.find(scenario);
+  for (const GroupKey& key : group_order(trials)) {
     for (const std::string& server : servers) {
       int total = 0, valid = 0, loadgen_bound = 0;
       for (const json& t : trials) {
-        if (t.value("scenario", "") != scenario || t.value("server", "") != server) continue;
+        if (!(key_of(t) == key) || t.value("server", "") != server) continue;
         ++total;
         if (t.value("valid", false)) ++valid;
         if (t.value("valid", false) && t.value("bound", "") == "loadgen") ++loadgen_bound;
       }
       if (total == 0) continue;
-      json group = {{"scenario", scenario},
+      json group = {{"scenario", key.scenario},
                     {"server", server},
                     {"trials", total},
                     {"valid_trials", valid},
                     {"loadgen_bound_trials", loadgen_bound},
                     {"metrics", json::object()}};
-      if (by_server != map.end() && by_server->second.count(server)) {
-        for (const auto& [metric, samples] : by_server->second.at(server)) {
-          const stats::Summary s = stats::summarize(samples.values);
-          json outliers = json::array();
-          for (std::size_t index : s.outliers) outliers.push_back(samples.repetitions.at(index));
-          group["metrics"][metric] = {{"n", s.n},
-                                      {"median", s.median},
-                                      {"ci95", {s.ci95.low, s.ci95.high}},
-                                      {"mean", s.mean},
-                                      {"min", s.min},
-                                      {"max", s.max},
-                                      {"outlier_repetitions", outliers},
-                                      {"samples", samples.values}};
+      if (!key.sweep.empty()) {
+        group["sweep"] = key.sweep;
+        group["point"] = key.point;
+      }
+      for (const std::string& name : summary_metric_names()) {
+        const Metric* metric = find_metric(name);
+        const Samples s = figures.samples(selection_for(key, metric), server);
+        if (s.values.empty()) continue;
+        const stats::MedianInterval m = stats::median_interval(s.values);
+        json outliers = json::array();
+        for (std::size_t index : stats::tukey_outliers(s.values)) {
+          outliers.push_back(s.rounds.at(index));
         }
+        group["metrics"][name] = {
+            {"n", m.n},
+            {"median", m.median},
+            {"interval", {m.low, m.high}},
+            {"ci95", {m.low, m.high}},
+            {"coverage", m.coverage},
+            {"method", m.n == 1 ? "single sample" : m.method},
+            {"min", *std::min_element(s.values.begin(), s.values.end())},
+            {"max", *std::max_element(s.values.begin(), s.values.end())},
+            {"outlier_repetitions", outliers},
+            {"samples", s.values}};
       }
       out["groups"].push_back(group);
     }
-    if (servers.empty() || by_server == map.end()) continue;
+    if (servers.size() < 2) continue;
     const std::string& baseline = servers.front();
-    if (!by_server->second.count(baseline)) continue;
     for (std::size_t i = 1; i < servers.size(); ++i) {
-      if (!by_server->second.count(servers[i])) continue;
-      for (const MetricDef& m : summary_metrics()) {
-        const auto& base = by_server->second.at(baseline);
-        const auto& other = by_server->second.at(servers[i]);
-        if (!base.count(m.name) || !other.count(m.name)) continue;
-        const auto& a = other.at(m.name).values;
-        const auto& b = base.at(m.name).values;
-        // A ratio needs a positive baseline and non-negative samples (stats.hpp).
-        const auto negative = [](const std::vector<double>& v) {
-          return std::any_of(v.begin(), v.end(), [](double x) { return x < 0; });
-        };
-        if (stats::median(b) <= 0 || negative(a) || negative(b)) continue;
-        const stats::Ratio ratio = stats::ratio_of_medians(a, b);
-        const stats::MannWhitney test = stats::mann_whitney_u(a, b);
-        out["comparisons"].push_back({{"scenario", scenario},
-                                      {"metric", m.name},
-                                      {"server", servers[i]},
-                                      {"baseline", baseline},
-                                      {"ratio", ratio.ratio},
-                                      {"ci95", {ratio.ci95.low, ratio.ci95.high}},
-                                      {"mann_whitney_u", test.u},
-                                      {"p_value", test.p_value},
-                                      {"significant", test.significant()},
-                                      {"n", {a.size(), b.size()}}});
+      for (const std::string& name : summary_metric_names()) {
+        const Metric* metric = find_metric(name);
+        const Selection sel = selection_for(key, metric);
+        const Samples a = figures.samples(sel, servers[i]);
+        const Samples b = figures.samples(sel, baseline);
+        if (a.values.empty() || b.values.empty()) continue;
+        const bool positive =
+            std::all_of(b.values.begin(), b.values.end(), [](double x) { return x > 0; }) &&
+            std::all_of(a.values.begin(), a.values.end(), [](double x) { return x >= 0; });
+        if (!positive) continue;
+        const Estimate e = figures.ratio(sel, servers[i], baseline);
+        if (!e.measured) continue;
+        out["comparisons"].push_back(comparison_json(key, name, servers[i], baseline, e, a, b));
       }
     }
   }
@@ -230,18 +238,21 @@ std::string format_interval(double median, double low, double high) {
 
 namespace {
 
-const json* find_group(const json& summary, const std::string& scenario,
-                       const std::string& server) {
+const json* find_group(const json& summary, const GroupKey& key, const std::string& server) {
   for (const json& g : member(summary, "groups")) {
-    if (g.value("scenario", "") == scenario && g.value("server", "") == server) return &g;
+    if (g.value("scenario", "") == key.scenario && g.value("sweep", "") == key.sweep &&
+        g.value("point", "") == key.point && g.value("server", "") == server) {
+      return &g;
+    }
   }
   return nullptr;
 }
 
-const json* find_comparison(const json& summary, const std::string& scenario,
-                            const std::string& server, const std::string& metric) {
+const json* find_comparison(const json& summary, const GroupKey& key, const std::string& server,
+                            const std::string& metric) {
   for (const json& c : member(summary, "comparisons")) {
-    if (c.value("scenario", "") == scenario && c.value("server", "") == server &&
+    if (c.value("scenario", "") == key.scenario && c.value("sweep", "") == key.sweep &&
+        c.value("point", "") == key.point && c.value("server", "") == server &&
         c.value("metric", "") == metric) {
       return &c;
     }
@@ -249,11 +260,11 @@ const json* find_comparison(const json& summary, const std::string& scenario,
   return nullptr;
 }
 
-std::string metric_cell(const json* group, const MetricDef& m) {
+std::string metric_cell(const json* group, const Metric& m) {
   if (!group || !group->contains("metrics") || !(*group)["metrics"].contains(m.name)) return "-";
   const json& s = (*group)["metrics"][m.name];
-  return format_interval(num(s["median"]) * m.scale, num(s["ci95"][0]) * m.scale,
-                         num(s["ci95"][1]) * m.scale);
+  if (s.value("n", 0) == 1) return format_interval(num(s["median"]), num(s["median"]), num(s["median"]));
+  return format_interval(num(s["median"]), num(s["interval"][0]), num(s["interval"][1]));
 }
 
 std::string ratio_digits(double ratio) {
@@ -265,15 +276,20 @@ std::string ratio_digits(double ratio) {
 
 std::string ratio_cell(const json* c) {
   if (!c) return "-";
-  // '*': the Mann-Whitney U test finds the difference significant at 5%.
+  // '*': a rank test that could decide found the difference significant at 5%.
   return fmt::format("{}x [{}-{}]{}", ratio_digits(num((*c)["ratio"])),
-                     ratio_digits(num((*c)["ci95"][0])), ratio_digits(num((*c)["ci95"][1])),
+                     ratio_digits(num((*c)["interval"][0])), ratio_digits(num((*c)["interval"][1])),
                      c->value("significant", false) ? "*" : "");
 }
 
 // A table cell padded to its column, and never run into the next one.
 std::string pad(const std::string& text, std::size_t width = 22) {
   return text.size() < width ? text + std::string(width - text.size(), ' ') : text + ' ';
+}
+
+std::string trim_right(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
 }
 
 std::vector<std::string> server_names(const json& results) {
@@ -306,43 +322,189 @@ std::string build_cell(const json* b) {
   return format_number(member(*b, "median_s").get<double>()) + " s";
 }
 
-}  // namespace
-
-namespace {
-
-// "go/rust 2.21 [2.10, 2.30] n=3": a claim's measured figure in one cell.
-std::string claim_measured_cell(const json& claim) {
-  const json& m = member(claim, "measured");
-  if (!m.is_object() || !member(m, "value").is_number()) return "not measured";
-  auto number = [](const json& x) {
-    return x.is_number() ? format_number(x.get<double>()) : "inf";
-  };
-  const json& ci = member(m, "ci95");
-  std::string cell = claim.value("comparison", std::string()) + " " + number(m["value"]);
-  const std::string unit = claim.value("unit", std::string());
-  if (unit == "ms" || unit == "s" || unit == "requests/s") cell += " " + unit;
-  if (m.value("exact", false)) return cell + " (exact)";
-  if (ci.is_array() && ci.size() == 2 && ci[0] != ci[1]) {
-    cell += fmt::format(" [{}, {}]", number(ci[0]), number(ci[1]));
+// The coverage of the intervals a table shows, in words: "95% intervals need n >= 6".
+std::string coverage_words(const json& summary) {
+  std::set<int> ns;
+  for (const json& g : member(summary, "groups")) {
+    for (const auto& [name, m] : member(g, "metrics").items()) ns.insert(m.value("n", 0));
   }
-  return cell + fmt::format(" n={}", m.value("n", 0));
+  std::vector<std::string> parts;
+  for (int n : ns) {
+    if (n <= 1) {
+      parts.push_back("n = 1: a single value, no interval");
+      continue;
+    }
+    const stats::MedianInterval m =
+        stats::median_interval(std::vector<double>(static_cast<std::size_t>(n), 1.0));
+    parts.push_back(fmt::format("n = {}: {:.1f}%", n, m.coverage * 100));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
 }
 
-// The verdicts, one line each: id, measured, the threshold read from the article, verdict.
-std::string claims_table(const json& claims) {
+void render_group(std::string& out, const json& results, const GroupKey& key,
+                  const std::vector<std::string>& servers) {
+  const json& summary = member(results, "summary");
+  const json& trials = member(results, "trials");
+  const json* sample = nullptr;
+  for (const json& t : trials) {
+    if (key_of(t) == key) {
+      sample = &t;
+      break;
+    }
+  }
+  if (!sample) return;
+  const bool open = sample->value("mode", "") == "open";
+  std::string rate;
+  if (open && member(*sample, "offered_rate").is_number()) {
+    rate = fmt::format(" at {} req/s", format_number(member(*sample, "offered_rate").get<double>()));
+  }
+  std::string live;
+  if (sample->value("live_mb", 0.0) > 0) {
+    live = fmt::format(", {} MB live data", format_number(sample->value("live_mb", 0.0)));
+  }
+  const std::string title =
+      key.sweep.empty() ? key.scenario : fmt::format("{} @ {}", key.sweep, key.point);
+  out += fmt::format("\n{} {}: {} {}{}, {} connections{}\n", title, sample->value("path", ""),
+                     sample->value("generator", ""), open ? "open loop" : "closed loop", rate,
+                     sample->value("connections", 0), live);
+  const bool waits = sample->contains("overhead_us");
+  std::vector<std::string> columns;
+  if (!open) {
+    columns = {"rps", "p99_us", "cpu_us_per_request", "rss_peak_kib"};
+  } else if (waits) {
+    columns = {"p95_us", "overhead_p50_us", "cpu_us_per_request", "rss_mean_kib"};
+  } else {
+    columns = {"p95_us", "p99_us", "cpu_us_per_request", "rss_mean_kib"};
+  }
+  std::string header = fmt::format("{:<10}", "server");
+  for (const std::string& c : columns) header += fmt::format("{:<22}", find_metric(c)->label);
+  out += trim_right(header) + '\n';
+  std::vector<std::string> notes;
+  std::vector<std::string> busy;
+  const std::string baseline = servers.empty() ? "" : servers.front();
+  for (const std::string& server : servers) {
+    const json* group = find_group(summary, key, server);
+    if (!group) continue;
+    std::string line = fmt::format("{:<10}", server.substr(0, 9));
+    for (const std::string& c : columns) line += pad(metric_cell(group, *find_metric(c)));
+    out += trim_right(line) + '\n';
+    if (server != baseline) {
+      std::string ratios = fmt::format("{:<10}", fmt::format(" /{}", baseline.substr(0, 8)));
+      for (const std::string& c : columns) {
+        ratios += pad(ratio_cell(find_comparison(summary, key, server, c)));
+      }
+      out += trim_right(ratios) + '\n';
+    }
+    const int invalid = group->value("trials", 0) - group->value("valid_trials", 0);
+    if (invalid > 0) {
+      notes.push_back(fmt::format("{}: {} of {} trials invalid (left out)", server, invalid,
+                                  group->value("trials", 0)));
+    }
+    const json& metrics = member(*group, "metrics");
+    const double interference = num(member(member(metrics, "server_cpus_other_share"), "median"));
+    if (interference > 0.10) busy.push_back(fmt::format("{} {:.0f}%", server, 100 * interference));
+    if (group->value("loadgen_bound_trials", 0) > 0) {
+      notes.push_back(fmt::format("{}: the generator side was the bottleneck in {} of {} trials "
+                                  "(throughput is a floor; left out of throughput and latency)",
+                                  server, group->value("loadgen_bound_trials", 0),
+                                  group->value("valid_trials", 0)));
+    }
+  }
+  if (!busy.empty()) {
+    notes.push_back(fmt::format("other load on the server CPU: {} of the window (noisy)",
+                                fmt::join(busy, ", ")));
+  }
+  for (const std::string& note : notes) out += "  note: " + note + '\n';
+}
+
+// A sweep as one compact table: a row per point, per server the rate held, CPU share, CPU per
+// request, mean RSS and p99.
+void render_sweep(std::string& out, const json& sweep, const std::vector<std::string>& servers) {
+  out += fmt::format("\nsweep {} ({} over {}): {}\n", sweep.value("name", ""),
+                     sweep.value("scenario", ""), sweep.value("vary", ""),
+                     sweep.value("description", ""));
+  const json& capacity = member(sweep, "capacity");
+  if (!capacity.empty()) {
+    std::vector<std::string> caps;
+    for (const std::string& server : servers) {
+      const json& c = member(capacity, server.c_str());
+      if (c.empty()) continue;
+      if (member(c, "rate").is_number()) {
+        caps.push_back(fmt::format(
+            "{} {}{}", server, format_number(c["rate"].get<double>()),
+            c.value("floor_only", false) ? " (floor: generator-bound)" : ""));
+      } else {
+        caps.push_back(fmt::format("{} none held", server));
+      }
+    }
+    if (!caps.empty()) {
+      out += fmt::format("  capacity (req/s with p99 <= {} ms): {}\n",
+                         format_number(member(capacity, servers.front().c_str())
+                                           .value("p99_bound_ms", 0.0)),
+                         fmt::join(caps, ", "));
+    }
+  }
+  out += fmt::format("  {:<18}{:<8}{:<9}{:<8}{:<12}{:<10}{}\n", "point", "server", "req/s",
+                     "CPU", "CPU us/req", "RSS MiB", "p99 ms");
+  for (const json& p : member(sweep, "points")) {
+    if (p.contains("skipped")) {
+      out += fmt::format("  {:<18}skipped: {}\n", p.value("label", "").substr(0, 17),
+                         p.value("skipped", ""));
+      continue;
+    }
+    bool first = true;
+    for (const std::string& server : servers) {
+      const json& f = member(member(p, "servers"), server.c_str());
+      if (f.empty()) continue;
+      auto cell = [&](const char* key, double scale) {
+        const json& v = member(f, key);
+        return v.is_number() ? format_number(v.get<double>() * scale) : std::string("-");
+      };
+      const json& share = member(f, "cpu_share");
+      out += fmt::format("  {:<18}{:<8}{:<9}{:<8}{:<12}{:<10}{}{}\n",
+                         first ? p.value("label", "").substr(0, 17) : "", server.substr(0, 7),
+                         cell("achieved_rate", 1),
+                         share.is_number() ? fmt::format("{:.1f}%", share.get<double>() * 100) : "-",
+                         cell("cpu_us_per_request", 1), cell("rss_mean_kib", 1.0 / 1024),
+                         cell("p99_us", 1e-3),
+                         f.value("n", 0) == 0 ? "  (no valid trial)" : "");
+      first = false;
+    }
+  }
+}
+
+std::string claims_block(const json& claims) {
   if (!claims.is_array() || claims.empty()) return "";
-  std::string out =
-      fmt::format("\n{:<16}{:<46}{:<14}{}\n", "claim", "measured (95% CI)", "article", "verdict");
+  std::string out = fmt::format("\n{:<15}{:<15}{:<34}{:<12}{}\n", "claim", "verdict",
+                                "measured [interval] (coverage, n)", "article", "regime");
   for (const json& c : claims) {
+    const json& m = member(c, "measured");
+    std::string measured = "not measured";
+    if (m.value("measured", false)) {
+      const std::string unit = c.value("unit", std::string());
+      const std::string suffix = unit == "ratio" ? "x" : (unit == "ms" || unit == "s") ? " " + unit : "";
+      if (m.value("method", "") == "exact") {
+        measured = fmt::format("{}{} (exact)", format_number(num(m["value"])), suffix);
+      } else {
+        measured = fmt::format("{}{} [{}-{}] ({:.0f}%, {})", format_number(num(m["value"])), suffix,
+                               format_number(num(m["interval"][0])),
+                               format_number(num(m["interval"][1])),
+                               m.value("coverage", 0.0) * 100, m.value("n", 0));
+      }
+    }
     std::string article = "-";
     if (member(c, "threshold").is_number()) {
       article = fmt::format("{} {}", c.value("side", "") == "at_least" ? ">=" : "<=",
                             format_number(c["threshold"].get<double>()));
     }
-    std::string measured = claim_measured_cell(c);
-    if (measured.size() > 45) measured = measured.substr(0, 44) + "~";
-    out += fmt::format("{:<16}{:<46}{:<14}{}\n", c.value("id", "").substr(0, 15), measured, article,
-                       c.value("verdict", ""));
+    const std::string regime = member(c, "regime").value("label", std::string());
+    out += fmt::format("{:<15}{:<15}{:<34}{:<12}{}\n", c.value("id", "").substr(0, 14),
+                       c.value("verdict", ""), measured.substr(0, 33), article,
+                       regime.substr(0, 40));
+  }
+  out += "\n";
+  for (const json& c : claims) {
+    out += fmt::format("{}: {}\n", c.value("id", ""), c.value("sentence", std::string()));
   }
   return out;
 }
@@ -352,7 +514,7 @@ std::string claims_table(const json& claims) {
 std::string render_terminal_summary(const json& results) {
   std::string out;
   const json& env = member(results, "environment");
-  const json summary = member(results, "summary");
+  const json& summary = member(results, "summary");
   const std::vector<std::string> servers = server_names(results);
   const std::string baseline = servers.empty() ? "" : servers.front();
   out += fmt::format(
@@ -360,105 +522,44 @@ std::string render_terminal_summary(const json& results) {
       env.value("profile", "?"), env.value("cpu_model", "?"), env.value("cores", 0),
       env.contains("cpu_sets") ? member(member(env, "cpu_sets"), "server").dump() : "?",
       env.contains("cpu_sets") ? member(member(env, "cpu_sets"), "generator").dump() : "?");
-  out += "median [95% interval]; ratios vs " + baseline + ", * = significant (Mann-Whitney, 5%)\n";
-  // With 3 against 3 the smallest two-sided exact p is 0.1: say so rather than let the missing
-  // stars read as "no difference".
-  std::size_t most_valid = 0;
-  for (const json& g : member(summary, "groups")) {
-    most_valid = std::max<std::size_t>(most_valid, g.value("valid_trials", 0));
-  }
-  if (most_valid > 0 && most_valid < 4) {
-    out += fmt::format("n <= {} per server: too few trials for the rank test to reach p < 0.05\n",
-                       most_valid);
-  }
+  out += fmt::format(
+      "median [order-statistic interval]; ratios vs {}: median of per-round ratios [interval]\n",
+      baseline);
+  const std::string coverage = coverage_words(summary);
+  if (!coverage.empty()) out += "interval coverage by n: " + coverage + "\n";
+  out += "* = a rank test that can reach p < 0.05 with these n found a difference\n";
 
   const json& trials = member(results, "trials");
-  for (const std::string& scenario : scenario_order(trials)) {
-    const json* sample = nullptr;
-    for (const json& t : trials) {
-      if (t.value("scenario", "") == scenario) {
-        sample = &t;
-        break;
-      }
+  for (const GroupKey& key : group_order(trials)) {
+    if (!key.sweep.empty()) continue;  // sweeps print as curves below
+    render_group(out, results, key, servers);
+  }
+  for (const json& sweep : member(results, "sweeps")) {
+    render_sweep(out, sweep, servers);
+    for (const json& p : member(sweep, "points")) {
+      if (!p.value("headline", false)) continue;
+      render_group(out, results,
+                   {sweep.value("scenario", ""), sweep.value("name", ""), p.value("label", "")},
+                   servers);
     }
-    const bool open = sample && sample->value("mode", "") == "open";
-    std::string rate;
-    if (open && member(*sample, "offered_rate").is_number()) {
-      rate =
-          fmt::format(" at {} req/s", format_number(member(*sample, "offered_rate").get<double>()));
-    }
-    out += fmt::format(
-        "\n{} {}: {} {}{}, {} connections\n", scenario, sample ? sample->value("path", "") : "",
-        sample ? sample->value("generator", "") : "", open ? "open loop" : "closed loop", rate,
-        sample ? sample->value("connections", 0) : 0);
-    const std::vector<std::string> columns =
-        open ? std::vector<std::string>{"rps", "p95_us", "p99_us", "cpu_us_per_request"}
-             : std::vector<std::string>{"rps", "p99_us", "cpu_us_per_request", "rss_peak_kib"};
-    std::string header = fmt::format("{:<10}", "server");
-    for (const std::string& c : columns) header += fmt::format("{:<22}", find_metric(c)->label);
-    while (!header.empty() && header.back() == ' ') header.pop_back();
-    out += header + '\n';
-    std::vector<std::string> notes;
-    std::vector<std::string> busy;  // servers whose CPU was shared with other work
-    for (const std::string& server : servers) {
-      const json* group = find_group(summary, scenario, server);
-      if (!group) continue;
-      std::string line = fmt::format("{:<10}", server.substr(0, 9));
-      for (const std::string& c : columns) line += pad(metric_cell(group, *find_metric(c)));
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += line + '\n';
-      if (server != baseline) {
-        std::string ratios = fmt::format("{:<10}", fmt::format(" /{}", baseline.substr(0, 8)));
-        for (const std::string& c : columns) {
-          ratios += pad(ratio_cell(find_comparison(summary, scenario, server, c)));
-        }
-        while (!ratios.empty() && ratios.back() == ' ') ratios.pop_back();
-        out += ratios + '\n';
-      }
-      const int invalid = group->value("trials", 0) - group->value("valid_trials", 0);
-      if (invalid > 0) {
-        notes.push_back(fmt::format("{}: {} of {} trials invalid (left out)", server, invalid,
-                                    group->value("trials", 0)));
-      }
-      const json& metrics = member(*group, "metrics");
-      const double interference =
-          num_or_zero(member(member(metrics, "server_cpus_other_share"), "median")) +
-          num_or_zero(member(member(metrics, "server_cpus_steal_share"), "median"));
-      if (interference > 0.10)
-        busy.push_back(fmt::format("{} {:.0f}%", server, 100 * interference));
-      if (group->value("loadgen_bound_trials", 0) > 0) {
-        notes.push_back(fmt::format(
-            "{}: load generator was the bottleneck in {} of {} trials "
-            "(throughput is a floor)",
-            server, group->value("loadgen_bound_trials", 0), group->value("valid_trials", 0)));
-      }
-    }
-    if (!busy.empty()) {
-      // Rule 15's spirit: say when the windows measured the machine's contention too.
-      notes.push_back(fmt::format("other load on the server CPU: {} of the window (noisy)",
-                                  fmt::join(busy, ", ")));
-    }
-    for (const std::string& note : notes) out += "  note: " + note + '\n';
   }
   for (const json& s : member(results, "skipped")) {
     out += fmt::format("\n{}: skipped ({})", s.value("scenario", ""), s.value("reason", ""));
   }
   if (!member(results, "skipped").empty()) out += '\n';
 
-  // Startup and idle memory do not depend on the scenario: pooled over every trial.
-  const json& all = member(results, "summary");
-  if (all.contains("servers")) {
+  if (summary.contains("servers")) {
     out += fmt::format("\n{:<10}{:<22}{:<22}{}\n", "server", "startup ms", "idle RSS MiB",
                        "binary MiB (stripped)");
     for (const std::string& server : servers) {
-      const json& s = member(member(all, "servers"), server.c_str());
+      const json& s = member(member(summary, "servers"), server.c_str());
       std::string line = fmt::format("{:<10}", server.substr(0, 9));
       for (const char* metric : {"startup_ms", "rss_idle_kib"}) {
-        const MetricDef& m = *find_metric(metric);
+        const double scale = find_metric(metric)->scale;
         if (s.contains(metric)) {
-          line += fmt::format("{:<22}", format_interval(num(s[metric]["median"]) * m.scale,
-                                                        num(s[metric]["ci95"][0]) * m.scale,
-                                                        num(s[metric]["ci95"][1]) * m.scale));
+          line += fmt::format("{:<22}", format_interval(num(s[metric]["median"]) * scale,
+                                                        num(s[metric]["interval"][0]) * scale,
+                                                        num(s[metric]["interval"][1]) * scale));
         } else {
           line += fmt::format("{:<22}", "-");
         }
@@ -474,8 +575,7 @@ std::string render_terminal_summary(const json& results) {
           }
         }
       }
-      while (!line.empty() && line.back() == ' ') line.pop_back();
-      out += line + '\n';
+      out += trim_right(line) + '\n';
     }
   }
 
@@ -492,7 +592,7 @@ std::string render_terminal_summary(const json& results) {
                          build_cell(find_build(builds, server, "ci", "release")));
     }
   }
-  out += claims_table(member(results, "claims"));
+  out += claims_block(member(results, "claims"));
   return out;
 }
 

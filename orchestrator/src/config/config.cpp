@@ -176,6 +176,24 @@ class Reader {
   fs::path file_;
 };
 
+// A table of scalars as strings (settings = { live_mb = 100 } -> "100").
+std::map<std::string, std::string> scalar_table(const Reader& r, const toml::table& t,
+                                                const std::string& field) {
+  std::map<std::string, std::string> out;
+  for (auto&& [key, value] : t) {
+    if (value.is_string()) {
+      out[std::string(key.str())] = std::string(*value.as_string());
+    } else if (value.is_integer()) {
+      out[std::string(key.str())] = std::to_string(value.as_integer()->get());
+    } else if (value.is_floating_point()) {
+      out[std::string(key.str())] = fmt::format("{}", value.as_floating_point()->get());
+    } else {
+      r.fail(value, fmt::format("{}.{}: expected a string or a number", field, key.str()));
+    }
+  }
+  return out;
+}
+
 BuildRecipe read_recipe(const Reader& r, const toml::table& t, const std::string& context) {
   r.only_keys(t, context, {"configure", "build", "binary"});
   BuildRecipe recipe;
@@ -197,8 +215,8 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
   }
   r.only_keys(
       t, context,
-      {"name", "label", "language", "source_dir", "binary", "run", "tuning", "options", "edit",
-       "build"});
+      {"name", "label", "language", "source_dir", "binary", "run", "tuning", "options", "env",
+       "edit", "build"});
   s.label = r.string(t, "label", context, s.name);
   s.language = r.string(t, "language", context);
   s.source_dir = (base / r.string(t, "source_dir", context)).lexically_normal();
@@ -216,6 +234,11 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
     }
   }
 
+  if (const toml::table* env = r.table(t, "env", context)) {
+    for (const auto& [key, value] : scalar_table(r, *env, context + ".env")) {
+      s.env.emplace_back(key, value);
+    }
+  }
   const toml::table* edit = r.table(t, "edit", context, /*required=*/true);
   const std::string edit_context = context + ".edit";
   r.only_keys(*edit, edit_context, {"file", "marker", "line"});
@@ -246,14 +269,17 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
   return s;
 }
 
-ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t index) {
+ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t index,
+                             const fs::path& base) {
   std::string context = fmt::format("scenario[{}]", index);
   ScenarioConfig s;
   s.name = r.string(t, "name", context);
   context = fmt::format("scenario '{}'", s.name);
   r.only_keys(
       t, context,
-      {"name", "path", "generator", "mode", "connections", "rate", "claims", "description"});
+      {"name", "path", "generator", "mode", "connections", "rate", "method", "headers",
+       "body_file", "targets_file", "draws", "settings", "warmup_s", "window_s", "timeout_s",
+       "claims", "description"});
   s.path = r.string(t, "path", context);
   if (s.path.empty() || s.path.front() != '/') {
     r.fail(*t.get("path"), fmt::format("{}.path: must start with '/'", context));
@@ -287,15 +313,131 @@ ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t 
     r.fail(t.get("generator") ? t.get("generator")->source() : t.get("mode")->source(),
            fmt::format("{}.generator: wrk cannot hold a fixed rate; use 'loadgen'", context));
   }
+  s.method = r.string(t, "method", context, std::string("GET"));
+  s.headers = r.strings(t, "headers", context);
+  if (t.get("body_file")) s.body_file = (base / r.string(t, "body_file", context)).lexically_normal();
+  if (t.get("targets_file")) {
+    s.targets_file = (base / r.string(t, "targets_file", context)).lexically_normal();
+  }
+  if (const toml::table* draws = r.table(t, "draws", context)) {
+    s.draws = scalar_table(r, *draws, context + ".draws");
+  }
+  if (const toml::table* settings = r.table(t, "settings", context)) {
+    s.settings = scalar_table(r, *settings, context + ".settings");
+  }
+  if (t.get("warmup_s")) s.warmup_seconds = r.number(t, "warmup_s", context);
+  if (t.get("window_s")) {
+    s.window_seconds = r.number(t, "window_s", context);
+    if (*s.window_seconds <= 0) r.fail(*t.get("window_s"), context + ".window_s: must be > 0");
+  }
+  s.timeout_seconds = r.number(t, "timeout_s", context, 2.0);
+  if (s.timeout_seconds <= 0) r.fail(*t.get("timeout_s"), context + ".timeout_s: must be > 0");
+  const bool plain = s.method == "GET" && s.headers.empty() && s.body_file.empty() &&
+                     s.targets_file.empty() && s.draws.empty();
+  if (s.generator == "wrk" && !plain) {
+    r.fail(t, fmt::format("{}: method, headers, body_file, targets_file and draws need "
+                          "generator = 'loadgen' (wrk runs plain GETs here)",
+                          context));
+  }
   s.claims = r.strings(t, "claims", context);
   s.description = r.string(t, "description", context, std::string());
+  return s;
+}
+
+std::string where(const Reader& r, const toml::node& node) {
+  const toml::source_region& at = node.source();
+  return fmt::format("{}:{}:{}", r.file().string(), at.begin.line, at.begin.column);
+}
+
+SweepConfig read_sweep(const Reader& r, const toml::table& t, std::size_t index) {
+  std::string context = fmt::format("sweep[{}]", index);
+  SweepConfig s;
+  s.name = r.string(t, "name", context);
+  context = fmt::format("sweep '{}'", s.name);
+  r.only_keys(t, context, {"name", "scenario", "vary", "capacity", "points", "description"});
+  s.scenario = r.string(t, "scenario", context);
+  s.vary = r.string(t, "vary", context, std::string("rate"));
+  s.description = r.string(t, "description", context, std::string());
+  if (const toml::table* c = r.table(t, "capacity", context)) {
+    const std::string cc = context + ".capacity";
+    r.only_keys(*c, cc,
+                {"p99_ms", "start_rate", "growth", "refinements", "probe_s", "max_probes"});
+    CapacitySearch search;
+    search.p99_bound_ms = r.number(*c, "p99_ms", cc, search.p99_bound_ms);
+    search.start_rate = r.number(*c, "start_rate", cc, search.start_rate);
+    search.growth = r.number(*c, "growth", cc, search.growth);
+    search.refinements = r.integer(*c, "refinements", cc, search.refinements, 0);
+    search.probe_seconds = r.number(*c, "probe_s", cc, search.probe_seconds);
+    search.max_probes = r.integer(*c, "max_probes", cc, search.max_probes, 1);
+    if (search.p99_bound_ms <= 0 || search.start_rate <= 0 || search.growth <= 1 ||
+        search.probe_seconds <= 0) {
+      r.fail(*c, cc + ": p99_ms, start_rate and probe_s must be > 0 and growth > 1");
+    }
+    s.capacity = search;
+  }
+  const toml::node* points = t.get("points");
+  if (!points || !points->is_array() || points->as_array()->empty()) {
+    r.fail(points ? points->source() : t.source(),
+           context + ".points: expected a non-empty array of tables");
+  }
+  std::set<std::string> labels;
+  std::size_t i = 0;
+  for (const toml::node& node : *points->as_array()) {
+    const std::string pc = fmt::format("{}.points[{}]", context, i++);
+    if (!node.is_table()) r.fail(node, pc + ": expected a table");
+    const toml::table& p = *node.as_table();
+    r.only_keys(p, pc, {"label", "rate", "fraction", "cpu_share", "of", "value", "headline"});
+    SweepPoint point;
+    if (p.get("rate")) point.rate = r.number(p, "rate", pc);
+    if (p.get("fraction")) point.fraction = r.number(p, "fraction", pc);
+    if (p.get("cpu_share")) point.cpu_share = r.number(p, "cpu_share", pc);
+    if (p.get("value")) point.value = scalar_table(r, p, pc).at("value");
+    point.of = r.string(p, "of", pc, std::string());
+    if (const toml::node* h = p.get("headline")) {
+      if (!h->is_boolean()) r.fail(*h, pc + ".headline: expected true or false");
+      point.headline = h->as_boolean()->get();
+    }
+    const int given = (point.rate ? 1 : 0) + (point.fraction ? 1 : 0) +
+                      (point.cpu_share ? 1 : 0) + (point.value ? 1 : 0);
+    if (given != 1) {
+      r.fail(p, pc + ": give exactly one of rate, fraction, cpu_share, value");
+    }
+    if (s.vary == "rate" && point.value) {
+      r.fail(p, pc + ": 'value' needs vary = a server setting; this sweep varies the rate");
+    }
+    if (s.vary != "rate" && !point.value) {
+      r.fail(p, fmt::format("{}: this sweep varies '{}': give 'value'", pc, s.vary));
+    }
+    if ((point.fraction || point.cpu_share) && point.of.empty()) {
+      r.fail(p, pc + ": fraction and cpu_share need 'of' (the reference server)");
+    }
+    if ((point.fraction || point.cpu_share) && !s.capacity) {
+      r.fail(p, pc + ": fraction and cpu_share need the sweep's [capacity] search");
+    }
+    if ((point.rate && *point.rate <= 0) || (point.fraction && *point.fraction <= 0) ||
+        (point.cpu_share && (*point.cpu_share <= 0 || *point.cpu_share >= 1))) {
+      r.fail(p, pc + ": rate and fraction must be > 0, cpu_share in (0, 1)");
+    }
+    point.label = r.string(p, "label", pc, std::string());
+    if (point.label.empty()) {
+      point.label = point.value      ? *point.value
+                    : point.rate     ? fmt::format("{}/s", *point.rate)
+                    : point.fraction ? fmt::format("{}% of {}", *point.fraction * 100, point.of)
+                                     : fmt::format("{} at {}% CPU", point.of, *point.cpu_share * 100);
+    }
+    if (!labels.insert(point.label).second) {
+      r.fail(p, fmt::format("{}: duplicate label '{}'", pc, point.label));
+    }
+    s.points.push_back(std::move(point));
+  }
   return s;
 }
 
 ProfileConfig read_profile(const Reader& r, const std::string& name, const toml::table& t) {
   const std::string context = fmt::format("profile.{}", name);
   r.only_keys(t, context,
-              {"repetitions", "warmup_s", "window_s", "scenarios", "builds", "build_repetitions"});
+              {"repetitions", "warmup_s", "window_s", "scenarios", "builds", "build_repetitions",
+               "sweeps", "sweep_repetitions"});
   ProfileConfig p;
   p.name = name;
   p.repetitions = r.integer(t, "repetitions", context, std::nullopt, 1);
@@ -311,6 +453,45 @@ ProfileConfig read_profile(const Reader& r, const std::string& name, const toml:
     }
   }
   p.build_repetitions = r.integer(t, "build_repetitions", context, 1, 1);
+  p.sweeps = r.strings(t, "sweeps", context);
+  p.sweep_repetitions = r.integer(t, "sweep_repetitions", context, 1, 1);
+  return p;
+}
+
+ClaimPart read_claim_part(const Reader& r, const toml::table& t, const std::string& context) {
+  r.only_keys(t, context,
+              {"role", "label", "source", "scenario", "minus_scenario", "sweep", "point", "metric",
+               "estimator",
+               "a", "b", "where", "side", "threshold"});
+  ClaimPart p;
+  p.where = where(r, t);
+  p.role = r.string(t, "role", context, std::string("regime"));
+  if (p.role != "regime" && p.role != "floor" && p.role != "context") {
+    r.fail(*t.get("role"),
+           fmt::format("{}.role: '{}' is not regime, floor or context", context, p.role));
+  }
+  p.label = r.string(t, "label", context, std::string());
+  p.source = r.string(t, "source", context, std::string("trials"));
+  p.scenario = r.string(t, "scenario", context, std::string());
+  p.minus_scenario = r.string(t, "minus_scenario", context, std::string());
+  p.sweep = r.string(t, "sweep", context, std::string());
+  p.point = r.string(t, "point", context, std::string());
+  p.metric = r.string(t, "metric", context);
+  p.estimator = r.string(t, "estimator", context, std::string("ratio"));
+  p.a = r.string(t, "a", context, std::string());
+  p.b = r.string(t, "b", context, std::string());
+  if (const toml::table* w = r.table(t, "where", context)) {
+    p.where_fields = scalar_table(r, *w, context + ".where");
+  }
+  p.side = r.string(t, "side", context, std::string());
+  if (!p.side.empty() && p.side != "at_most" && p.side != "at_least") {
+    r.fail(*t.get("side"),
+           fmt::format("{}.side: '{}' is not 'at_most' or 'at_least'", context, p.side));
+  }
+  if (t.get("threshold")) p.threshold = r.number(t, "threshold", context);
+  if (p.threshold.has_value() != !p.side.empty()) {
+    r.fail(t, fmt::format("{}: side and threshold go together (both or neither)", context));
+  }
   return p;
 }
 
@@ -319,10 +500,11 @@ ClaimConfig read_claim(const Reader& r, const toml::table& t, std::size_t index)
   ClaimConfig c;
   c.id = r.string(t, "id", context);
   context = fmt::format("claim '{}'", c.id);
-  r.only_keys(t, context,
-              {"id", "text", "unit", "article", "scenarios", "metric", "direction", "threshold"});
+  c.where = where(r, t);
+  r.only_keys(t, context, {"id", "text", "unit", "article", "regime", "part"});
   c.text = r.string(t, "text", context);
   c.unit = r.string(t, "unit", context, std::string());
+  c.regime = r.string(t, "regime", context, std::string());
   if (const toml::table* article = r.table(t, "article", context)) {
     for (auto&& [key, value] : *article) {
       if (value.is_integer()) {
@@ -334,16 +516,10 @@ ClaimConfig read_claim(const Reader& r, const toml::table& t, std::size_t index)
       }
     }
   }
-  c.scenarios = r.strings(t, "scenarios", context);
-  c.metric = r.string(t, "metric", context, std::string());
-  c.direction = r.string(t, "direction", context, std::string());
-  if (!c.direction.empty() && c.direction != "at_most" && c.direction != "at_least") {
-    r.fail(*t.get("direction"),
-           fmt::format("{}.direction: '{}' is not 'at_most' or 'at_least'", context, c.direction));
-  }
-  if (t.get("threshold")) c.threshold = r.number(t, "threshold", context);
-  if (c.threshold && c.direction.empty()) {
-    r.fail(*t.get("threshold"), fmt::format("{}.threshold: needs a direction", context));
+  const auto parts = r.tables(t, "part");
+  if (parts.empty()) r.fail(t, fmt::format("{}: no [[claim.part]] tables", context));
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    c.parts.push_back(read_claim_part(r, *parts[i], fmt::format("{}.part[{}]", context, i)));
   }
   return c;
 }
@@ -392,7 +568,8 @@ Config parse_config(const std::string& text, const fs::path& file) {
   }
   r.only_keys(
       root, "top level",
-      {"bind", "jobs", "generators", "toolchains", "server", "scenario", "profile", "claim"});
+      {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep", "profile",
+       "claim"});
 
   Config config;
   config.file = file;
@@ -423,9 +600,27 @@ Config parse_config(const std::string& text, const fs::path& file) {
 
   const auto scenario_tables = r.tables(root, "scenario");
   for (std::size_t i = 0; i < scenario_tables.size(); ++i) {
-    config.scenarios.push_back(read_scenario(r, *scenario_tables[i], i));
+    config.scenarios.push_back(read_scenario(r, *scenario_tables[i], i, config.base_dir));
   }
   reject_duplicates(r, config.scenarios, scenario_tables, "scenario");
+
+  const auto sweep_tables = r.tables(root, "sweep");
+  for (std::size_t i = 0; i < sweep_tables.size(); ++i) {
+    SweepConfig sweep = read_sweep(r, *sweep_tables[i], i);
+    const ScenarioConfig* scenario = config.find_scenario(sweep.scenario);
+    if (!scenario) {
+      r.fail(*sweep_tables[i]->get("scenario"),
+             fmt::format("sweep '{}'.scenario: unknown scenario '{}'", sweep.name, sweep.scenario));
+    }
+    if (scenario->mode != LoadMode::open) {
+      r.fail(*sweep_tables[i]->get("scenario"),
+             fmt::format("sweep '{}': scenario '{}' is closed-loop; a sweep offers fixed rates "
+                         "(mode = 'open')",
+                         sweep.name, sweep.scenario));
+    }
+    config.sweeps.push_back(std::move(sweep));
+  }
+  reject_duplicates(r, config.sweeps, sweep_tables, "sweep");
 
   if (const toml::table* profiles = r.table(root, "profile", "top level")) {
     for (auto&& [key, value] : *profiles) {
@@ -448,6 +643,12 @@ Config parse_config(const std::string& text, const fs::path& file) {
                                "needs (scenario '{}')",
                                key.str(), field, seconds, scenario));
           }
+        }
+      }
+      for (const std::string& sweep : p.sweeps) {
+        if (!config.find_sweep(sweep)) {
+          r.fail(*value.as_table()->get("sweeps"),
+                 fmt::format("profile.{}.sweeps: unknown sweep '{}'", key.str(), sweep));
         }
       }
       config.profiles.emplace(p.name, std::move(p));
@@ -484,6 +685,13 @@ const ServerConfig* Config::find_server(const std::string& name) const {
 
 const ScenarioConfig* Config::find_scenario(const std::string& name) const {
   for (const ScenarioConfig& s : scenarios) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const SweepConfig* Config::find_sweep(const std::string& name) const {
+  for (const SweepConfig& s : sweeps) {
     if (s.name == name) return &s;
   }
   return nullptr;

@@ -48,6 +48,9 @@ struct ServerConfig {
   // with {value} replaced: live_mb -> ["--live-mb", "{value}"]. A server without a setting
   // cannot run a scenario that needs it (the scenario is skipped for it, with the reason).
   std::map<std::string, Argv> options;
+  // Environment for every run of the server, set on top of the inherited one (recorded in the
+  // results): go's GODEBUG=gctrace=1 lets the run count GC cycles in a window.
+  std::vector<std::pair<std::string, std::string>> env;
   FieldEdit edit;
   ServerBuild build;
 };
@@ -57,12 +60,60 @@ const char* to_string(LoadMode mode);
 
 struct ScenarioConfig {
   std::string name;
-  std::string path;       // "/json", "/io?ms=100"
+  std::string path;       // "/json", "/io?ms={wait}" (loadgen placeholders: {wait}, {id})
   std::string generator;  // "wrk" or "loadgen"
   LoadMode mode = LoadMode::closed;
   int connections = 64;
   std::optional<double> rate;  // requests/s, open mode only
+  // The request, beyond a plain GET of `path` (loadgen only): method, headers, a body file, or
+  // a targets file holding a weighted mix (loadgen's --targets). Paths resolved when loaded.
+  std::string method = "GET";
+  std::vector<std::string> headers;
+  std::filesystem::path body_file;
+  std::filesystem::path targets_file;
+  // loadgen's per-request draws, by placeholder name: wait -> "uniform:80ms:150ms",
+  // id -> "uniform:0:{last_id}" ({last_id}: the last record id of the store live_mb makes).
+  std::map<std::string, std::string> draws;
+  // Server settings by name (see ServerConfig::options): live_mb -> "100".
+  std::map<std::string, std::string> settings;
+  // Overrides of the profile's warm-up and window for this scenario (memory with live data
+  // needs a longer window to see several GC cycles). Scaled by the profile's window_scale.
+  std::optional<double> warmup_seconds;
+  std::optional<double> window_seconds;
+  double timeout_seconds = 2;
   std::vector<std::string> claims;
+  std::string description;
+};
+
+// A load sweep (CONTRACT.md 2, "Load sweeps and regimes"): one scenario at a list of points.
+// A point is an offered rate (absolute, a fraction of a server's measured capacity, or the
+// rate at which a server uses a given share of its CPU) or, with `vary` naming a server
+// setting, a value of that setting at the scenario's rate.
+struct CapacitySearch {
+  double p99_bound_ms = 10;   // the highest rate held with p99 at most this
+  double start_rate = 1000;   // first probe
+  double growth = 1.5;        // each probe's rate is the last one's times this until one fails
+  int refinements = 2;        // then bisections between the last held and the first failed
+  double probe_seconds = 1.5;
+  int max_probes = 16;
+};
+
+struct SweepPoint {
+  std::string label;               // "rust-20pct-cpu", "50%", "100 MB"
+  std::optional<double> rate;      // absolute requests/s
+  std::optional<double> fraction;  // of `of`'s capacity
+  std::optional<double> cpu_share; // the rate at which `of` uses this share of its CPU set
+  std::string of;                  // the reference server for fraction and cpu_share
+  std::optional<std::string> value;  // the varied setting's value
+  bool headline = false;  // measured with the profile's repetitions (others: sweep_repetitions)
+};
+
+struct SweepConfig {
+  std::string name;
+  std::string scenario;
+  std::string vary = "rate";  // "rate", or a server setting such as "live_mb"
+  std::optional<CapacitySearch> capacity;  // needed by fraction / cpu_share points
+  std::vector<SweepPoint> points;
   std::string description;
 };
 
@@ -76,6 +127,32 @@ struct ProfileConfig {
   // incremental) and "ci" (release clean build + the server's own tests). Empty: none.
   std::vector<std::string> builds;
   int build_repetitions = 1;
+  std::vector<std::string> sweeps;  // [[sweep]] names run by this profile
+  int sweep_repetitions = 1;        // per non-headline sweep point
+};
+
+// One part of a claim (CLAIMS.md): what is selected, how it is estimated, and the rule.
+// Names (source, metric, estimator, servers, scenarios, sweeps) are checked when the config
+// is loaded (analysis/claims.cpp: validate_claims), so an unknown one fails with `where`.
+struct ClaimPart {
+  std::string role = "regime";  // "regime": decides the verdict; "floor": the hello-route
+                                // figure beside it; "context": shown, never judged
+  std::string label;            // the regime in words: "service mix at Rust's 20%-CPU rate"
+  std::string source = "trials";  // trials, sweep, capacity, builds, binaries, microbenchmarks
+  std::string scenario;  // trials: the scenario (outside sweeps)
+  // trials: a marginal figure, the metric on `scenario` minus the metric on this scenario,
+  // round by round for the same server (the marginal CPU of POST /orders over GET /).
+  std::string minus_scenario;
+  std::string sweep;  // sweep name (sources sweep, capacity; trials of one sweep point)
+  std::string point;  // sweep point label (trials of that point only)
+  std::string metric;
+  std::string estimator = "ratio";  // value, ratio, difference, held_rate, slope
+  std::string a;  // server (or language, for microbenchmarks) measured, or the numerator
+  std::string b;  // the denominator / subtrahend
+  std::map<std::string, std::string> where_fields;  // extra row filters: kind, payload, ...
+  std::string side;  // at_most, at_least; empty: shown, not judged
+  std::optional<double> threshold;
+  std::string where;  // FILE:LINE:COLUMN of the part, for messages
 };
 
 struct ClaimConfig {
@@ -83,12 +160,9 @@ struct ClaimConfig {
   std::string text;                       // the article's figure in words
   std::string unit;                       // "s", "MB", "ratio", ...
   std::map<std::string, double> figures;  // the article's numbers, e.g. go = 8, rust = 192
-  std::vector<std::string> scenarios;
-  // The verdict rule (claims.hpp): the metric measured, and the side of `threshold` on which
-  // the article's figure holds ("at_most" or "at_least"). Empty / absent: no threshold.
-  std::string metric;
-  std::string direction;
-  std::optional<double> threshold;
+  std::string regime;                     // the article's regime in words (CLAIMS.md)
+  std::vector<ClaimPart> parts;
+  std::string where;
 };
 
 struct Config {
@@ -100,12 +174,14 @@ struct Config {
   std::map<std::string, Argv> toolchains;         // name -> command printing its version
   std::vector<ServerConfig> servers;
   std::vector<ScenarioConfig> scenarios;
+  std::vector<SweepConfig> sweeps;
   std::map<std::string, ProfileConfig> profiles;
   std::vector<ClaimConfig> claims;
 
   const ServerConfig* find_server(const std::string& name) const;
   const ScenarioConfig* find_scenario(const std::string& name) const;
   const ProfileConfig* find_profile(const std::string& name) const;
+  const SweepConfig* find_sweep(const std::string& name) const;
 };
 
 // Throws ConfigError (exit 2) for a missing file, bad syntax, a missing or mistyped field, an

@@ -25,6 +25,13 @@ struct LoadSpec {
   std::optional<double> rate;  // requests/s for an open-loop trial; nullopt = closed loop
   std::chrono::milliseconds timeout{2000};
   std::vector<int> cpus;  // CPU set for the generator process
+  // The request beyond a plain GET (loadgen only; wrk refuses these with GeneratorError).
+  std::string method = "GET";
+  std::vector<std::string> headers;  // "Name: value"
+  std::filesystem::path body_file;
+  std::filesystem::path targets_file;
+  std::map<std::string, std::string> draws;  // placeholder -> distribution spec
+  std::uint64_t seed = 1;                    // the same draws for every server
 };
 
 struct LatencyMicros {
@@ -44,6 +51,10 @@ struct LoadResult {
   // "latency_p9999_us", "latency_stddev_us", "reconnects", "late_sends", "unsent",
   // "connections", "offered_rate" (absent when closed loop).
   std::map<std::string, double> extra;
+  // loadgen with a {wait} draw: latency minus the wait each request asked for.
+  std::optional<LatencyMicros> overhead_us;
+  // loadgen with a targets file: per target {requests, errors, latency_us}, as it reported it.
+  std::string targets_json;
 };
 
 struct GeneratorError : std::runtime_error {

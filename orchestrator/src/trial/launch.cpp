@@ -83,6 +83,7 @@ RunningServer launch_server(const ServerConfig& server, const LaunchOptions& opt
   ProcessSpec spec;
   spec.argv = server_argv(server, options.bin_dir, options.bind, threads, 0, options.settings);
   spec.cpus = options.cpus;
+  spec.env = server.env;
   if (!options.log_dir.empty()) {
     fs::create_directories(options.log_dir);
     spec.stdout_path = options.log_dir / "server.stdout";

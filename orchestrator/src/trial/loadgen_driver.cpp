@@ -50,6 +50,36 @@ std::vector<std::string> command_line(const LoadSpec& spec, const std::filesyste
     argv.push_back("--rate");
     argv.push_back(fmt::format("{}", *spec.rate));  // shortest exact form: 10000, 2500.5
   }
+  if (spec.method != "GET") {
+    argv.push_back("-m");
+    argv.push_back(spec.method);
+  }
+  for (const std::string& header : spec.headers) {
+    argv.push_back("-H");
+    argv.push_back(header);
+  }
+  if (!spec.body_file.empty()) {
+    argv.push_back("--body");
+    argv.push_back(spec.body_file.string());
+  }
+  if (!spec.targets_file.empty()) {
+    argv.push_back("--targets");
+    argv.push_back(spec.targets_file.string());
+  }
+  for (const auto& [name, distribution] : spec.draws) {
+    // {wait} has its own flag: it is the draw overhead_us subtracts.
+    if (name == "wait" || name == "id") {
+      argv.push_back("--" + name);
+      argv.push_back(distribution);
+    } else {
+      argv.push_back("--var");
+      argv.push_back(name + "=" + distribution);
+    }
+  }
+  if (!spec.draws.empty() || !spec.targets_file.empty()) {
+    argv.push_back("--seed");
+    argv.push_back(std::to_string(spec.seed));
+  }
   argv.push_back("--json");
   return argv;
 }
@@ -95,6 +125,14 @@ LoadResult parse_output(const std::string& stdout_text) {
     throw GeneratorError("loadgen output: field 'offered_rate' is missing");
   }
   if (!offered->is_null()) result.extra["offered_rate"] = kReader.number(report, "offered_rate", "");
+  if (const auto overhead = report.find("overhead_us");
+      overhead != report.end() && overhead->is_object()) {
+    json wrapped = {{"latency_us", *overhead}};
+    result.overhead_us = kReader.latency(wrapped);
+  }
+  if (const auto targets = report.find("targets"); targets != report.end()) {
+    result.targets_json = targets->dump();
+  }
   return result;
 }
 

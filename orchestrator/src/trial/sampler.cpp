@@ -1,6 +1,8 @@
 // CPU and memory of a process from /proc (MEASUREMENT.md rules 5, 8, 9 and 15).
 #include "trial/sampler.hpp"
 
+#include <fmt/format.h>
+
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,9 +78,16 @@ std::optional<ProcStatus> read_proc_status(pid_t pid) {
   ProcStatus status;
   status.vm_rss_kib = *rss;
   status.rss_anon_kib = status_field(*text, "RssAnon").value_or(0);
+  status.rss_file_kib = status_field(*text, "RssFile").value_or(0);
   status.vm_hwm_kib = status_field(*text, "VmHWM").value_or(*rss);
   status.threads = static_cast<int>(status_field(*text, "Threads").value_or(0));
   return status;
+}
+
+std::optional<std::int64_t> read_pss_kib(pid_t pid) {
+  const auto text = read_proc_file("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  if (!text) return std::nullopt;
+  return status_field(*text, "Pss");
 }
 
 std::optional<CpuTimes> read_proc_cpu(pid_t pid) {
@@ -228,7 +237,8 @@ MemorySummary MemorySampler::stop() {
 }
 
 Saturation judge_saturation(double server_cpu_seconds, int server_cpus, double loadgen_cpu_seconds,
-                            int loadgen_cpus, double window_seconds) {
+                            int loadgen_cpus, double window_seconds,
+                            std::optional<double> generator_side_busy_seconds) {
   if (!(window_seconds > 0)) {
     throw std::invalid_argument("judge_saturation: window_seconds must be positive, got " +
                                 std::to_string(window_seconds));
@@ -245,11 +255,31 @@ Saturation judge_saturation(double server_cpu_seconds, int server_cpus, double l
   Saturation s;
   s.server_cpu_share = server_cpu_seconds / (window_seconds * server_cpus);
   s.loadgen_cpu_share = loadgen_cpu_seconds / (window_seconds * loadgen_cpus);
-  // When the generator is saturated the throughput is only a floor for the server, whether or
-  // not the server is saturated too (rule 5): both saturated is therefore "loadgen", the
-  // verdict that never overstates the server. Neither saturated (a fixed rate, or an I/O-bound
-  // scenario) is "server": the figure describes the server at that load.
-  s.bound = s.loadgen_cpu_share >= saturated ? "loadgen" : "server";
+  if (generator_side_busy_seconds) {
+    s.generator_side_busy_share =
+        std::clamp(*generator_side_busy_seconds / (window_seconds * loadgen_cpus), 0.0, 1.0);
+  }
+  // When the generator side is saturated the throughput is only a floor for the server, whether
+  // or not the server is saturated too (rule 5): both saturated is therefore "loadgen", the
+  // verdict that never overstates the server. The side counts whole: the generator's own CPU,
+  // and everything else its CPU set carried (the orchestrator, the kernel's network work).
+  // Neither saturated (a fixed rate, or an I/O-bound scenario) is "server": the figure
+  // describes the server at that load.
+  if (s.loadgen_cpu_share >= saturated) {
+    s.bound = "loadgen";
+    s.why = fmt::format("the generator used {:.0f}% of its CPU set", s.loadgen_cpu_share * 100);
+  } else if (s.generator_side_busy_share && *s.generator_side_busy_share >= saturated) {
+    s.bound = "loadgen";
+    s.why = fmt::format("the generator's CPU set was {:.0f}% busy (generator {:.0f}%)",
+                        *s.generator_side_busy_share * 100, s.loadgen_cpu_share * 100);
+  } else {
+    s.bound = "server";
+    s.why = s.generator_side_busy_share
+                ? fmt::format("the generator's CPU set was {:.0f}% busy",
+                              *s.generator_side_busy_share * 100)
+                : fmt::format("the generator used {:.0f}% of its CPU set",
+                              s.loadgen_cpu_share * 100);
+  }
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace hellobench {
@@ -17,10 +18,15 @@ namespace hellobench {
 struct ProcStatus {
   std::int64_t vm_rss_kib = 0;
   std::int64_t rss_anon_kib = 0;
+  std::int64_t rss_file_kib = 0;  // RssFile: mapped files (the binary, shared libraries)
   std::int64_t vm_hwm_kib = 0;
   int threads = 0;
 };
 std::optional<ProcStatus> read_proc_status(pid_t pid);  // nullopt when the process is gone
+
+// Pss from /proc/PID/smaps_rollup (kernel >= 4.14): resident memory with each shared page
+// divided among the processes that map it. nullopt when the kernel does not provide it.
+std::optional<std::int64_t> read_pss_kib(pid_t pid);
 
 // /proc/PID/stat utime + stime (all threads), converted from clock ticks to seconds.
 struct CpuTimes {
@@ -78,9 +84,15 @@ class MemorySampler {
 struct Saturation {
   double server_cpu_share = 0;
   double loadgen_cpu_share = 0;
+  // Busy share of the generator's whole CPU set (generator, orchestrator, kernel work, anything
+  // else there), when measured: the generator side is saturated when this reaches 90% even if
+  // the generator's own share does not.
+  std::optional<double> generator_side_busy_share;
   const char* bound = "server";  // "server" or "loadgen"
+  std::string why;               // which figure decided, in words
 };
 Saturation judge_saturation(double server_cpu_seconds, int server_cpus, double loadgen_cpu_seconds,
-                            int loadgen_cpus, double window_seconds);
+                            int loadgen_cpus, double window_seconds,
+                            std::optional<double> generator_side_busy_seconds = std::nullopt);
 
 }  // namespace hellobench

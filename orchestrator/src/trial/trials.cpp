@@ -16,6 +16,7 @@
 #include "trial/generator.hpp"
 #include "trial/launch.hpp"
 #include "trial/sampler.hpp"
+#include "trial/sweeps.hpp"
 
 namespace hellobench {
 
@@ -64,8 +65,11 @@ class PinSelf {
   bool pinned_ = false;
 };
 
-std::string trial_label(const ServerConfig& server, const ScenarioConfig& scenario, int rep) {
-  return fmt::format("{} {} r{}", server.name, scenario.name, rep);
+std::string trial_label(const TrialPlan& plan) {
+  if (!plan.sweep.empty()) {
+    return fmt::format("{} {}@{} r{}", plan.server->name, plan.sweep, plan.point, plan.repetition);
+  }
+  return fmt::format("{} {} r{}", plan.server->name, plan.scenario->name, plan.repetition);
 }
 
 json latency_json(const LatencyMicros& l) {
@@ -73,47 +77,231 @@ json latency_json(const LatencyMicros& l) {
           {"p999", l.p999}, {"max", l.max}, {"mean", l.mean}};
 }
 
-struct TrialInput {
-  const ServerConfig* server;
-  const ScenarioConfig* scenario;
-  int repetition;
-  int order;
-};
+// Size of a file now (0 when absent): the start and end of a window in a growing log.
+std::uintmax_t file_size_or_zero(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  return ec ? 0 : size;
+}
 
-// One trial: fresh server, warm-up, measured window, stop. Never throws for a server or
-// generator failure: the row says what went wrong and the run goes on.
-json run_one(const RunContext& context, const ProfileConfig& profile, const TrialInput& input,
-             Generator& generator, TrialsOutcome& outcome) {
-  const ServerConfig& server = *input.server;
-  const ScenarioConfig& scenario = *input.scenario;
-  const fs::path log_dir = context.run_dir / "logs" / scenario.name /
-                           fmt::format("{}-r{}", server.name, input.repetition);
+// Go's GODEBUG=gctrace=1 prints one line per collection, "gc N @...": the cycles in a window
+// are the lines written between its start and end offsets of the server's stderr.
+int count_gc_lines(const fs::path& path, std::uintmax_t from, std::uintmax_t to) {
+  if (to <= from) return 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return 0;
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string text(static_cast<std::size_t>(to - from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  int lines = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = text.find('\n', pos);
+    const std::string_view line(text.data() + pos,
+                                (end == std::string::npos ? text.size() : end) - pos);
+    if (line.rfind("gc ", 0) == 0 && line.find(" @") != std::string_view::npos) ++lines;
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+WindowMeasurement measure_window(const RunContext& context, int pid, Generator& generator,
+                                 const LoadSpec& spec, const fs::path& log_dir,
+                                 const fs::path& server_stderr) {
+  WindowMeasurement m;
+  MemorySampler sampler(pid);
+  const auto server_cpu_start = read_proc_cpu(pid);
+  const auto server_task_clock_start = read_task_clock_seconds(pid);
+  const CpuTimes self_start = read_self_cpu();
+  const CpuJiffies server_cpus_start = read_cpu_jiffies(context.cpus.server);
+  const CpuJiffies generator_cpus_start = read_cpu_jiffies(context.cpus.generator);
+  const double children_start = reaped_children_cpu_seconds();
+  const std::uintmax_t stderr_start = file_size_or_zero(server_stderr);
+  const auto window_start = Clock::now();
+  sampler.start();
+  try {
+    m.load = generator.start(spec, log_dir)->wait();
+  } catch (const GeneratorError& e) {
+    m.failure = fmt::format("load generator failed: {}", e.what());
+  }
+  const auto server_cpu_end = read_proc_cpu(pid);
+  const auto server_task_clock_end = read_task_clock_seconds(pid);
+  const double window_s = std::chrono::duration<double>(Clock::now() - window_start).count();
+  const double generator_cpu = reaped_children_cpu_seconds() - children_start;
+  const CpuJiffies server_cpus_end = read_cpu_jiffies(context.cpus.server);
+  const CpuJiffies generator_cpus_end = read_cpu_jiffies(context.cpus.generator);
+  const CpuTimes self_end = read_self_cpu();
+  const MemorySummary memory = sampler.stop();
+  const auto status_end = read_proc_status(pid);
+  const auto pss_end = read_pss_kib(pid);
+
+  json& row = m.fields;
+  const double orchestrator_cpu = self_end.total() - self_start.total();
+  m.orchestrator_cpu_seconds = orchestrator_cpu;
+  m.window_seconds = window_s;
+  row["window_s"] = window_s;
+  row["orchestrator_cpu_seconds"] = orchestrator_cpu;
+  row["orchestrator_cpu_share"] = window_s > 0 ? orchestrator_cpu / window_s : 0;
+  row["sampler_cpu_seconds"] = memory.sampler_cpu_seconds;
+  row["memory_samples"] = memory.samples;
+  row["rss_mean_kib"] = memory.rss_mean_kib;
+  row["rss_peak_kib"] = memory.rss_peak_kib;
+  row["rss_min_kib"] = memory.rss_min_kib;
+  row["rss_anon_mean_kib"] = memory.rss_anon_mean_kib;
+  if (status_end) {
+    row["rss_end_kib"] = status_end->vm_rss_kib;
+    row["rss_anon_end_kib"] = status_end->rss_anon_kib;
+    row["rss_file_end_kib"] = status_end->rss_file_kib;
+  }
+  row["pss_end_kib"] = pss_end ? json(*pss_end) : json(nullptr);
+  row["threads"] = status_end ? status_end->threads : memory.threads_max;
+  row["threads_max"] = memory.threads_max;
+  const std::uintmax_t stderr_end = file_size_or_zero(server_stderr);
+  if (const int gc = count_gc_lines(server_stderr, stderr_start, stderr_end); gc > 0) {
+    row["gc_cycles"] = gc;
+  }
+
+  if (m.load) {
+    const LoadResult& load = *m.load;
+    const double server_cpu_ticks = server_cpu_start && server_cpu_end
+                                        ? server_cpu_end->total() - server_cpu_start->total()
+                                        : std::nan("");
+    // The headline CPU figure is the task clock when the kernel provides it (rule 8 allows
+    // either); the /proc/PID/stat figure is kept beside it.
+    const bool task_clock = server_task_clock_start && server_task_clock_end &&
+                            *server_task_clock_end > *server_task_clock_start;
+    const double server_cpu =
+        task_clock ? *server_task_clock_end - *server_task_clock_start : server_cpu_ticks;
+    const double generator_side_busy = generator_cpus_end.busy - generator_cpus_start.busy;
+    const Saturation saturation =
+        judge_saturation(server_cpu, static_cast<int>(context.cpus.server.size()), generator_cpu,
+                         static_cast<int>(context.cpus.generator.size()), window_s,
+                         generator_side_busy);
+    row["requests"] = load.requests;
+    row["duration_s"] = load.duration_s;
+    row["rps"] = load.rps;
+    row["latency_us"] = latency_json(load.latency_us);
+    if (load.overhead_us) row["overhead_us"] = latency_json(*load.overhead_us);
+    if (!load.targets_json.empty()) row["targets"] = json::parse(load.targets_json, nullptr, false);
+    row["errors"] = load.errors;
+    row["errors_total"] = load.total_errors();
+    row["generator_extra"] = load.extra;
+    row["cpu_seconds"] = server_cpu;
+    row["cpu_source"] = task_clock ? "task-clock" : "proc-stat";
+    row["cpu_seconds_proc_stat"] = server_cpu_ticks;
+    row["cpu_us_per_request"] =
+        load.requests > 0 ? server_cpu * 1e6 / static_cast<double>(load.requests) : 0.0;
+    row["generator_cpu_seconds"] = generator_cpu;
+    // Interference on the server's CPUs (a shared or virtual machine): CPU time spent there
+    // by anything but the server, and time the hypervisor gave to other guests (steal). A
+    // high share means the window measured the machine's contention, not the server.
+    const double cpus = static_cast<double>(std::max<std::size_t>(1, context.cpus.server.size()));
+    row["server_cpus_other_share"] = std::max(
+        0.0, (server_cpus_end.busy - server_cpus_start.busy - server_cpu) / (window_s * cpus));
+    row["server_cpus_steal_share"] =
+        (server_cpus_end.steal - server_cpus_start.steal) / (window_s * cpus);
+    row["bound"] = saturation.bound;
+    row["bound_reason"] = saturation.why;
+    row["server_cpu_share"] = saturation.server_cpu_share;
+    row["loadgen_cpu_share"] = saturation.loadgen_cpu_share;
+    row["generator_side_busy_share"] = saturation.generator_side_busy_share
+                                           ? json(*saturation.generator_side_busy_share)
+                                           : json(nullptr);
+  }
+  return m;
+}
+
+TrialPlan plan_trial(const ProfileConfig& profile, const ScenarioConfig& scenario,
+                     const ServerConfig& server, int repetition) {
+  TrialPlan plan;
+  plan.server = &server;
+  plan.scenario = &scenario;
+  plan.repetition = repetition;
+  plan.rate = scenario.rate;
+  plan.settings = scenario.settings;
+  plan.warmup_seconds = scenario.warmup_seconds.value_or(profile.warmup_seconds);
+  plan.window_seconds = scenario.window_seconds.value_or(profile.window_seconds);
+  return plan;
+}
+
+std::optional<std::string> unsupported_reason(const TrialPlan& plan) {
+  const std::vector<std::string> missing = unsupported_settings(*plan.server, plan.settings);
+  if (missing.empty()) return std::nullopt;
+  return fmt::format("server '{}' has no option for {} (its [server.options])", plan.server->name,
+                     fmt::join(missing, ", "));
+}
+
+LoadSpec load_spec_for(const RunContext& context, const TrialPlan& plan, const std::string& host,
+                       std::uint16_t port) {
+  const ScenarioConfig& scenario = *plan.scenario;
+  LoadSpec spec;
+  spec.url = fmt::format("http://{}:{}{}",
+                         host.find(':') != std::string::npos ? "[" + host + "]" : host, port,
+                         scenario.path);
+  spec.connections = scenario.connections;
+  spec.threads = static_cast<int>(std::max<std::size_t>(1, context.cpus.generator.size()));
+  spec.rate = plan.rate;
+  spec.cpus = context.cpus.generator;
+  spec.method = scenario.method;
+  spec.headers = scenario.headers;
+  spec.body_file = scenario.body_file;
+  spec.targets_file = scenario.targets_file;
+  spec.timeout = millis(scenario.timeout_seconds);
+  // {last_id}: the last record of the store the server was asked to build (live_mb * 1024 - 1).
+  std::map<std::string, std::string> vars;
+  if (const auto live = plan.settings.find("live_mb"); live != plan.settings.end()) {
+    const long records = std::stol(live->second) * 1024;
+    vars["last_id"] = std::to_string(std::max(0L, records - 1));
+  }
+  for (const auto& [name, distribution] : scenario.draws) {
+    spec.draws[name] = expand(distribution, vars);
+  }
+  return spec;
+}
+
+json run_trial(const RunContext& context, const TrialPlan& plan, Generator& generator,
+               TrialsOutcome& outcome) {
+  const ServerConfig& server = *plan.server;
+  const ScenarioConfig& scenario = *plan.scenario;
+  const fs::path log_dir =
+      context.run_dir / "logs" / (plan.sweep.empty() ? scenario.name : plan.sweep) /
+      (plan.sweep.empty() ? fmt::format("{}-r{}", server.name, plan.repetition)
+                          : fmt::format("{}-{}-r{}", server.name, plan.point, plan.repetition));
   json row = {{"server", server.name},
               {"scenario", scenario.name},
               {"path", scenario.path},
               {"generator", generator.name()},
               {"mode", to_string(scenario.mode)},
               {"connections", scenario.connections},
-              {"offered_rate", scenario.rate ? json(*scenario.rate) : json(nullptr)},
-              {"repetition", input.repetition},
-              {"order", input.order},
+              {"offered_rate", plan.rate ? json(*plan.rate) : json(nullptr)},
+              {"settings", plan.settings},
+              {"repetition", plan.repetition},
+              {"order", plan.order},
               {"threads_requested", context.cpus.server.size()},
               {"server_cpus", context.cpus.server},
               {"generator_cpus", context.cpus.generator},
-              {"window_target_s", profile.window_seconds},
-              {"warmup_s", profile.warmup_seconds},
+              {"window_target_s", plan.window_seconds},
+              {"warmup_s", plan.warmup_seconds},
               {"log_dir", fs::relative(log_dir, context.run_dir).string()},
               {"valid", false},
               {"invalid_reason", nullptr},
               {"server_exit_status", nullptr}};
+  if (!plan.sweep.empty()) {
+    row["sweep"] = plan.sweep;
+    row["point"] = plan.point;
+  }
+  if (const auto live = plan.settings.find("live_mb"); live != plan.settings.end()) {
+    row["live_mb"] = std::stod(live->second);
+  }
   auto invalid = [&](const std::string& reason) {
     row["valid"] = false;
     row["invalid_reason"] = reason;
     ++outcome.invalid;
-    if (context.progress) {
-      context.progress->note(
-          fmt::format("{}: invalid: {}", trial_label(server, scenario, input.repetition), reason));
-    }
+    if (context.progress) context.progress->note(fmt::format("{}: invalid: {}", trial_label(plan), reason));
   };
 
   LaunchOptions launch;
@@ -121,6 +309,7 @@ json run_one(const RunContext& context, const ProfileConfig& profile, const Tria
   launch.bind = context.config->bind;
   launch.cpus = context.cpus.server;
   launch.log_dir = log_dir;
+  launch.settings = plan.settings;
   std::optional<RunningServer> running;
   try {
     running.emplace(launch_server(server, launch));
@@ -134,109 +323,30 @@ json run_one(const RunContext& context, const ProfileConfig& profile, const Tria
   row["startup_ms"] = running->startup_ms;
   row["rss_idle_kib"] = running->idle.vm_rss_kib;
   row["rss_anon_idle_kib"] = running->idle.rss_anon_kib;
+  row["rss_file_idle_kib"] = running->idle.rss_file_kib;
   row["threads_idle"] = running->idle.threads;
   const pid_t pid = running->process.pid();
 
-  LoadSpec spec;
-  spec.url = fmt::format(
-      "http://{}:{}{}",
-      running->host.find(':') != std::string::npos ? "[" + running->host + "]" : running->host,
-      running->port, scenario.path);
-  spec.connections = scenario.connections;
-  spec.threads = static_cast<int>(std::max<std::size_t>(1, context.cpus.generator.size()));
-  spec.rate = scenario.rate;
-  spec.cpus = context.cpus.generator;
-
+  LoadSpec spec = load_spec_for(context, plan, running->host, running->port);
   std::optional<std::string> failure;
   // Warm-up: the same load, short and unmeasured (JIT-free languages still need caches,
   // allocator arenas and connection state warmed before the window).
-  if (profile.warmup_seconds > 0) {
-    spec.duration = millis(profile.warmup_seconds);
+  if (plan.warmup_seconds > 0) {
+    spec.duration = millis(plan.warmup_seconds);
     try {
       generator.start(spec, log_dir / "warmup")->wait();
     } catch (const GeneratorError& e) {
       failure = fmt::format("warm-up failed: {}", e.what());
     }
   }
-
   if (!failure) {
-    spec.duration = millis(profile.window_seconds);
-    MemorySampler sampler(pid);
-    const auto server_cpu_start = read_proc_cpu(pid);
-    const auto server_task_clock_start = read_task_clock_seconds(pid);
-    const CpuTimes self_start = read_self_cpu();
-    const CpuJiffies server_cpus_start = read_cpu_jiffies(context.cpus.server);
-    const double children_start = reaped_children_cpu_seconds();
-    const auto window_start = Clock::now();
-    sampler.start();
-    std::optional<LoadResult> load;
-    try {
-      load = generator.start(spec, log_dir)->wait();
-    } catch (const GeneratorError& e) {
-      failure = fmt::format("load generator failed: {}", e.what());
-    }
-    const auto server_cpu_end = read_proc_cpu(pid);
-    const auto server_task_clock_end = read_task_clock_seconds(pid);
-    const double window_s = std::chrono::duration<double>(Clock::now() - window_start).count();
-    const double generator_cpu = reaped_children_cpu_seconds() - children_start;
-    const CpuJiffies server_cpus_end = read_cpu_jiffies(context.cpus.server);
-    const CpuTimes self_end = read_self_cpu();
-    const MemorySummary memory = sampler.stop();
-    const auto status_end = read_proc_status(pid);
-
-    const double orchestrator_cpu = self_end.total() - self_start.total();
-    outcome.orchestrator_cpu_seconds += orchestrator_cpu;
-    outcome.window_seconds += window_s;
-    row["window_s"] = window_s;
-    row["orchestrator_cpu_seconds"] = orchestrator_cpu;
-    row["orchestrator_cpu_share"] = window_s > 0 ? orchestrator_cpu / window_s : 0;
-    row["sampler_cpu_seconds"] = memory.sampler_cpu_seconds;
-    row["memory_samples"] = memory.samples;
-    row["rss_mean_kib"] = memory.rss_mean_kib;
-    row["rss_peak_kib"] = memory.rss_peak_kib;
-    row["rss_min_kib"] = memory.rss_min_kib;
-    row["rss_anon_mean_kib"] = memory.rss_anon_mean_kib;
-    row["threads"] = status_end ? status_end->threads : memory.threads_max;
-    row["threads_max"] = memory.threads_max;
-
-    if (load) {
-      const double server_cpu_ticks = server_cpu_start && server_cpu_end
-                                          ? server_cpu_end->total() - server_cpu_start->total()
-                                          : std::nan("");
-      // The headline CPU figure is the task clock when the kernel provides it (rule 8 allows
-      // either); the /proc/PID/stat figure is kept beside it.
-      const bool task_clock = server_task_clock_start && server_task_clock_end &&
-                              *server_task_clock_end > *server_task_clock_start;
-      const double server_cpu =
-          task_clock ? *server_task_clock_end - *server_task_clock_start : server_cpu_ticks;
-      const Saturation saturation =
-          judge_saturation(server_cpu, static_cast<int>(context.cpus.server.size()), generator_cpu,
-                           static_cast<int>(context.cpus.generator.size()), window_s);
-      row["requests"] = load->requests;
-      row["duration_s"] = load->duration_s;
-      row["rps"] = load->rps;
-      row["latency_us"] = latency_json(load->latency_us);
-      row["errors"] = load->errors;
-      row["errors_total"] = load->total_errors();
-      row["generator_extra"] = load->extra;
-      row["cpu_seconds"] = server_cpu;
-      row["cpu_source"] = task_clock ? "task-clock" : "proc-stat";
-      row["cpu_seconds_proc_stat"] = server_cpu_ticks;
-      row["cpu_us_per_request"] =
-          load->requests > 0 ? server_cpu * 1e6 / static_cast<double>(load->requests) : 0.0;
-      row["generator_cpu_seconds"] = generator_cpu;
-      // Interference on the server's CPUs (a shared or virtual machine): CPU time spent there
-      // by anything but the server, and time the hypervisor gave to other guests (steal). A
-      // high share means the window measured the machine's contention, not the server.
-      const double cpus = static_cast<double>(std::max<std::size_t>(1, context.cpus.server.size()));
-      row["server_cpus_other_share"] = std::max(
-          0.0, (server_cpus_end.busy - server_cpus_start.busy - server_cpu) / (window_s * cpus));
-      row["server_cpus_steal_share"] =
-          (server_cpus_end.steal - server_cpus_start.steal) / (window_s * cpus);
-      row["bound"] = saturation.bound;
-      row["server_cpu_share"] = saturation.server_cpu_share;
-      row["loadgen_cpu_share"] = saturation.loadgen_cpu_share;
-    }
+    spec.duration = millis(plan.window_seconds);
+    WindowMeasurement m =
+        measure_window(context, pid, generator, spec, log_dir, log_dir / "server.stderr");
+    outcome.orchestrator_cpu_seconds += m.orchestrator_cpu_seconds;
+    outcome.window_seconds += m.window_seconds;
+    row.update(m.fields);
+    if (m.failure) failure = m.failure;
   }
 
   const bool alive = running->process.running();
@@ -271,6 +381,8 @@ json run_one(const RunContext& context, const ProfileConfig& profile, const Tria
   return row;
 }
 
+namespace {
+
 }  // namespace
 
 fs::path generator_program(const Config& config, const std::string& name, const fs::path& bin_dir) {
@@ -280,40 +392,48 @@ fs::path generator_program(const Config& config, const std::string& name, const 
 }
 
 TrialsOutcome run_trials(const RunContext& context, const ProfileConfig& profile,
-                         const std::vector<const ScenarioConfig*>& scenarios) {
+                         const std::vector<const ScenarioConfig*>& scenarios,
+                         const std::vector<const SweepConfig*>& sweeps) {
   TrialsOutcome outcome;
   std::map<std::string, std::unique_ptr<Generator>> generators;
-  std::vector<const ScenarioConfig*> runnable;
-  for (const ScenarioConfig* scenario : scenarios) {
+  auto generator_for = [&](const ScenarioConfig& scenario) -> Generator* {
+    if (generators.count(scenario.generator)) return generators.at(scenario.generator).get();
     const fs::path program =
-        generator_program(*context.config, scenario->generator, context.bin_dir);
+        generator_program(*context.config, scenario.generator, context.bin_dir);
     const bool present = program.has_parent_path() ? fs::exists(program)
                                                    : find_program(program.string()).has_value();
     if (!present) {
-      if (scenario->generator == "wrk") {
+      if (scenario.generator == "wrk") {
         throw MissingToolError(fmt::format(
             "wrk not found ({}): install it (Debian: apt-get install wrk) or set [generators] wrk",
             program.string()));
       }
-      // Honest fallback: wrk cannot hold a fixed rate, so an open-loop scenario without
-      // loadgen is not run at all rather than run as something else.
-      outcome.skipped.push_back({{"scenario", scenario->name},
-                                 {"reason", fmt::format("{} not built ({} missing)",
-                                                        scenario->generator, program.string())}});
-      if (context.progress) {
-        context.progress->note(fmt::format("scenario {} skipped: {} not built ({} missing)",
-                                           scenario->name, scenario->generator, program.string()));
-      }
-      continue;
+      return nullptr;
     }
-    if (!generators.count(scenario->generator)) {
-      generators[scenario->generator] = make_generator(scenario->generator, program);
+    generators[scenario.generator] = make_generator(scenario.generator, program);
+    return generators.at(scenario.generator).get();
+  };
+  auto skip = [&](const std::string& what, const std::string& reason) {
+    // Honest fallback: wrk cannot hold a fixed rate, so an open-loop scenario without loadgen
+    // is not run at all rather than run as something else.
+    outcome.skipped.push_back({{"scenario", what}, {"reason", reason}});
+    if (context.progress) context.progress->note(fmt::format("{} skipped: {}", what, reason));
+  };
+
+  std::vector<const ScenarioConfig*> runnable;
+  for (const ScenarioConfig* scenario : scenarios) {
+    if (!generator_for(*scenario)) {
+      skip(scenario->name, fmt::format("{} not built", scenario->generator));
+      continue;
     }
     runnable.push_back(scenario);
   }
-
-  const int total =
-      static_cast<int>(runnable.size() * context.servers.size()) * profile.repetitions;
+  int total = 0;
+  for (const ScenarioConfig* s : runnable) {
+    total += static_cast<int>(context.servers.size()) * profile.repetitions;
+    (void)s;
+  }
+  for (const SweepConfig* sweep : sweeps) total += planned_sweep_trials(context, profile, *sweep);
   if (context.progress) {
     context.progress->begin("trials", total, profile.warmup_seconds + profile.window_seconds + 0.5);
   }
@@ -322,15 +442,28 @@ TrialsOutcome run_trials(const RunContext& context, const ProfileConfig& profile
   PinSelf pin(context.cpus.orchestrator);
   int order = 0;
   for (const ScenarioConfig* scenario : runnable) {
-    Generator& generator = *generators.at(scenario->generator);
+    Generator& generator = *generator_for(*scenario);
     for (int rep = 1; rep <= profile.repetitions; ++rep) {
       for (const ServerConfig* server : context.servers) {
-        ++order;
-        if (context.progress) context.progress->step(order, trial_label(*server, *scenario, rep));
-        outcome.trials.push_back(
-            run_one(context, profile, {server, scenario, rep, order}, generator, outcome));
+        TrialPlan plan = plan_trial(profile, *scenario, *server, rep);
+        plan.order = ++order;
+        if (const auto why = unsupported_reason(plan)) {
+          if (rep == 1) skip(fmt::format("{} on {}", scenario->name, server->name), *why);
+          continue;
+        }
+        if (context.progress) context.progress->step(order, trial_label(plan));
+        outcome.trials.push_back(run_trial(context, plan, generator, outcome));
       }
     }
+  }
+  for (const SweepConfig* sweep : sweeps) {
+    const ScenarioConfig& scenario = *context.config->find_scenario(sweep->scenario);
+    Generator* generator = generator_for(scenario);
+    if (!generator) {
+      skip("sweep " + sweep->name, fmt::format("{} not built", scenario.generator));
+      continue;
+    }
+    run_sweep(context, profile, *sweep, *generator, order, outcome);
   }
   if (context.progress) context.progress->end();
   return outcome;

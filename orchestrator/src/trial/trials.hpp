@@ -3,12 +3,16 @@
 // Trials interleave A B C A B C (rule 10) so drift of the machine hits all servers alike.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
+#include "trial/generator.hpp"
 #include "trial/environment.hpp"
 #include "output/progress.hpp"
 
@@ -30,13 +34,63 @@ struct TrialsOutcome {
   int failures = 0;                     // server failures: crash, non-zero exit, no start
   double orchestrator_cpu_seconds = 0;  // this process over all measured windows
   double window_seconds = 0;            // the sum of all measured windows
+  nlohmann::json sweeps = nlohmann::json::array();  // per sweep: capacity and points
 };
+
+// One trial as planned: which server, scenario and repetition, and what a sweep changes
+// (the offered rate, a server setting such as live_mb).
+struct TrialPlan {
+  const ServerConfig* server = nullptr;
+  const ScenarioConfig* scenario = nullptr;
+  int repetition = 1;
+  int order = 0;
+  std::optional<double> rate;                   // overrides scenario->rate
+  std::map<std::string, std::string> settings;  // scenario->settings with a sweep's value
+  std::string sweep;                            // empty outside sweeps
+  std::string point;                            // the sweep point's label
+  double warmup_seconds = 1;
+  double window_seconds = 2;
+};
+
+// The plan of a scenario's trial under a profile: settings and windows resolved.
+TrialPlan plan_trial(const ProfileConfig& profile, const ScenarioConfig& scenario,
+                     const ServerConfig& server, int repetition);
+
+// The settings a server lacks for a plan (the trial is skipped for it, with this reason).
+std::optional<std::string> unsupported_reason(const TrialPlan& plan);
+
+// The load the plan asks for, against a server at host:port: URL, connections, rate, the
+// request (method, headers, body, targets) and the draws ({last_id} resolved from live_mb).
+LoadSpec load_spec_for(const RunContext& context, const TrialPlan& plan, const std::string& host,
+                       std::uint16_t port);
+
+// One measured window on a running server: the load, the server's CPU (task clock) and memory,
+// the generator's CPU and its CPU set's busy time (who was the bottleneck), GC cycles from the
+// server's stderr (Go's gctrace). `fields` are the trial-row fields it measured.
+struct WindowMeasurement {
+  std::optional<LoadResult> load;
+  std::optional<std::string> failure;
+  nlohmann::json fields = nlohmann::json::object();
+  double orchestrator_cpu_seconds = 0;
+  double window_seconds = 0;
+};
+WindowMeasurement measure_window(const RunContext& context, int pid, Generator& generator,
+                                 const LoadSpec& spec, const std::filesystem::path& log_dir,
+                                 const std::filesystem::path& server_stderr);
+
+// One trial: fresh server, warm-up, measured window, stop. Never throws for a server or
+// generator failure: the row says what went wrong and the run goes on.
+nlohmann::json run_trial(const RunContext& context, const TrialPlan& plan, Generator& generator,
+                         TrialsOutcome& outcome);
 
 // The generator program for a name, from [generators] with {bin_dir} expanded.
 std::filesystem::path generator_program(const Config& config, const std::string& name,
                                         const std::filesystem::path& bin_dir);
 
+// Every scenario of the list, then every sweep of the profile (trial rows in `trials`, the
+// sweep curves and capacities in `sweeps`).
 TrialsOutcome run_trials(const RunContext& context, const ProfileConfig& profile,
-                         const std::vector<const ScenarioConfig*>& scenarios);
+                         const std::vector<const ScenarioConfig*>& scenarios,
+                         const std::vector<const SweepConfig*>& sweeps = {});
 
 }  // namespace hellobench

@@ -55,6 +55,11 @@ std::vector<std::string> command_line(const LoadSpec& spec, const std::filesyste
         *spec.rate));
   }
   if (spec.url.empty()) throw GeneratorError("wrk: url is empty");
+  if (spec.method != "GET" || !spec.headers.empty() || !spec.body_file.empty() ||
+      !spec.targets_file.empty() || !spec.draws.empty()) {
+    throw GeneratorError(
+        "wrk runs plain GETs here: methods, headers, bodies, targets and draws need loadgen");
+  }
   if (spec.threads < 1) {
     throw GeneratorError(fmt::format("wrk: threads must be at least 1, got {}", spec.threads));
   }
