@@ -87,8 +87,10 @@ where
                     .map_err(|_| format!("--bind: expected an IP address, got {value:?}"))?;
             }
             "--live-mb" => {
+                // Decimal digits only: `+5` is refused, as by the other two servers.
+                let digits = value.bytes().all(|b| b.is_ascii_digit());
                 parsed.live_mb = match value.parse::<u32>() {
-                    Ok(mb) if mb <= MAX_LIVE_MB => mb,
+                    Ok(mb) if digits && mb <= MAX_LIVE_MB => mb,
                     _ => {
                         return Err(format!(
                             "--live-mb: expected an integer 0..{MAX_LIVE_MB}, got {value:?}"

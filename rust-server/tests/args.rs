@@ -109,7 +109,7 @@ fn live_mb_defaults_to_0_and_takes_0_to_4096() {
 
 #[test]
 fn a_bad_live_mb_is_an_error_naming_the_flag() {
-    for value in ["4097", "-1", "1.5", "ten", "", "99999999999"] {
+    for value in ["4097", "-1", "+5", " 5", "1.5", "ten", "", "99999999999"] {
         let message = error(&["--live-mb", value]);
         assert_eq!(
             message,
