@@ -1,0 +1,126 @@
+// `hellobench run`.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "analysis/claims.hpp"
+#include "analysis/summary.hpp"
+#include "builds/builds.hpp"
+#include "cli.hpp"
+#include "commands/common.hpp"
+#include "config/config.hpp"
+#include "core/errors.hpp"
+#include "output/microbench.hpp"
+#include "output/progress.hpp"
+#include "output/report.hpp"
+#include "output/results.hpp"
+#include "trial/environment.hpp"
+#include "trial/launch.hpp"
+#include "trial/process.hpp"
+#include "trial/trials.hpp"
+#include "verify/verify_servers.hpp"
+
+namespace hellobench {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using SystemClock = std::chrono::system_clock;
+
+int command_run(const Options& options, std::FILE* out) {
+  const Config config = load(options);
+  const ProfileConfig* profile_config = config.find_profile(options.profile);
+  if (!profile_config) {
+    std::vector<std::string> known;
+    for (const auto& [name, p] : config.profiles) known.push_back(name);
+    throw UsageError(fmt::format("--profile: unknown profile '{}' (known: {})", options.profile,
+                                 fmt::join(known, ", ")));
+  }
+  ProfileConfig profile = *profile_config;
+  if (options.repetitions > 0) profile.repetitions = options.repetitions;
+  if (options.skip_builds) profile.builds.clear();
+  const auto servers = select_servers(config, options.servers);
+  const auto scenarios = select_scenarios(config, profile, options.scenarios);
+  // --scenarios alone runs just those scenarios: no sweep unless --sweeps names some.
+  const auto sweeps = select_sweeps(
+      config, profile,
+      !options.scenarios.empty() && options.sweeps.empty() ? std::string("none") : options.sweeps);
+  const int jobs = options.jobs > 0 ? options.jobs : build_jobs(config);
+  const fs::path bin_dir = bin_dir_of(options);
+  for (const ServerConfig* s : servers) {
+    if (!fs::exists(server_binary(*s, bin_dir))) {
+      throw MissingToolError(fmt::format(
+          "server '{}': binary {} not found; build the servers first (`make servers`) or point "
+          "--bin-dir at them",
+          s->name, server_binary(*s, bin_dir).string()));
+    }
+  }
+
+  const CpuPlan plan = plan_cpus(available_cpus());
+  const auto started = SystemClock::now();
+  const fs::path run_dir = create_run_dir(runs_root(config, options), started);
+  ScratchDir scratch(options.scratch_dir, options.keep_scratch);
+  Progress progress;
+  progress.note(fmt::format("run folder {}", run_dir.string()));
+  json doc = new_results(config, &profile, plan, profile.name, jobs, started);
+  doc["servers"] = servers_json(servers, bin_dir, scratch.path, true);
+  doc["microbenchmarks"] = microbenchmarks_of(options, bin_dir);
+  save(run_dir, doc);
+
+  if (!profile.builds.empty()) {
+    run_builds(servers, profile.builds, profile.build_repetitions, jobs, run_dir, scratch, progress,
+               doc);
+  }
+
+  RunContext context;
+  context.config = &config;
+  context.servers = servers;
+  context.cpus = plan;
+  context.bin_dir = bin_dir;
+  context.run_dir = run_dir;
+  context.progress = &progress;
+  const VerifyOutcome verified = verify_servers(context);
+  doc["verify"] = verified.json;
+  for (const std::string& name : verified.failed_servers) {
+    doc["failures"].push_back(fmt::format("verify {}: failed; not benchmarked", name));
+  }
+  if (!verified.json.value("passed", true) && verified.failed_servers.empty()) {
+    doc["failures"].push_back("verify: the servers' answers differ (parity)");
+  }
+  save(run_dir, doc);
+
+  std::erase_if(context.servers, [&](const ServerConfig* s) {
+    return std::find(verified.failed_servers.begin(), verified.failed_servers.end(), s->name) !=
+           verified.failed_servers.end();
+  });
+  TrialsOutcome trials;
+  if (!context.servers.empty()) trials = run_trials(context, profile, scenarios, sweeps);
+  doc["trials"] = trials.trials;
+  doc["sweeps"] = trials.sweeps;
+  doc["skipped"] = trials.skipped;
+  doc["orchestrator"] = {
+      {"cpu_seconds_in_windows", trials.orchestrator_cpu_seconds},
+      {"window_seconds", trials.window_seconds},
+      {"cpu_share_in_windows",
+       trials.window_seconds > 0 ? trials.orchestrator_cpu_seconds / trials.window_seconds : 0.0}};
+  if (trials.invalid > 0) {
+    doc["failures"].push_back(fmt::format("{} invalid trials", trials.invalid));
+  }
+  if (trials.failures > 0) {
+    doc["failures"].push_back(fmt::format("{} server failures during trials", trials.failures));
+  }
+  save(run_dir, doc);  // the raw trials are safe before any analysis runs
+  doc["summary"] = summarize_trials(doc["trials"], names_of(servers));
+  doc["claims"] = evaluate_claims(doc, config.claims);
+  if (const int errors = claim_errors(doc["claims"]); errors > 0) {
+    doc["failures"].push_back(
+        fmt::format("{} claim(s) could not be evaluated (verdict error)", errors));
+  }
+  finish(run_dir, doc, out);
+  return doc["failures"].empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace hellobench
