@@ -11,6 +11,12 @@ DEBIAN_PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   wrk curl binutils python3  # python3: loadgen/bench/compare-wrk.sh reads JSON with it
   clang libclang-rt-14-dev clang-format
+  liburing-dev                       # loadgen's io_uring engine
+  postgresql libpq-dev               # the database behind the I/O routes (private per run)
+  cloc                               # the loc claim: lines of code, counted the same way for all
+  podman runc debootstrap uidmap     # the container build loop and the CI image (podman + runc)
+  iproute2                           # network namespaces for the multi-host generator tests
+  chromium                           # the dashboard, rendered and checked in a real browser
 )
 GO_MIN="1.26"  # go-server's go.mod: an older go line would build with old compatibility settings
 RUST_MIN="1.75"
@@ -52,4 +58,8 @@ version_ge "$go_version" "$GO_MIN" || die "go $go_version is too old: hellobench
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust >= $RUST_MIN with rustup (https://rustup.rs)"
 rust_version="$(rustc --version | awk '{print $2}')"
 version_ge "$rust_version" "$RUST_MIN" || die "rustc $rust_version is too old: hellobench needs >= $RUST_MIN (rustup update)"
+# Node.js and npm (the dashboard's chart library, pinned by orchestrator's package-lock.json,
+# and playwright-core for its browser test): the machine's own Node.js, which ships npm.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
+  || die "node and npm not found: install Node.js >= 18 (Debian: apt-get install nodejs npm)"
 exit 0
