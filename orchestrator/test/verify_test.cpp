@@ -247,7 +247,7 @@ LifecycleOptions lifecycle_options(const std::vector<std::string>& breaks) {
     options.argv.push_back("--break");
     options.argv.push_back(rule);
   }
-  options.ready_timeout = 1s;  // verify_server is ready in milliseconds
+  options.ready_timeout = 1s;     // verify_server is ready in milliseconds
   options.max_extra_threads = 1;  // verify_server: the workers and a main thread
   options.with_live_mb = [argv = options.argv](const std::string& value) {
     auto with = argv;
@@ -313,8 +313,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Broken{"slow-exit", "sigterm-exit"}, Broken{"exit-1-on-term", "sigterm-exit"},
                       Broken{"exit-1-on-term", "sigint-exit"}, Broken{"threads-extra", "threads-2"},
                       Broken{"usage-two-lines", "bad-flag"}, Broken{"bad-flag-exit-1", "bad-flag"},
-                      Broken{"ignore-bad-flag", "bad-flag"},
-                      Broken{"usage-two-lines", "bad-value"},
+                      Broken{"ignore-bad-flag", "bad-flag"}, Broken{"usage-two-lines", "bad-value"},
                       Broken{"live-mb-lenient", "bad-live-mb"},
                       Broken{"live-mb-unnamed", "bad-live-mb"}),
     broken_name);
@@ -452,7 +451,8 @@ TEST(VerifyTiming, AServerStillAcceptingAfterSigtermIsATimingFailure) {
   EXPECT_TRUE(check.timing) << check.detail;
   EXPECT_THAT(check.detail, HasSubstr("still answered"));
   EXPECT_THAT(check.detail, HasSubstr("second try"));
-  EXPECT_TRUE(find_check(report, "sigterm-exit").passed) << find_check(report, "sigterm-exit").detail;
+  EXPECT_TRUE(find_check(report, "sigterm-exit").passed)
+      << find_check(report, "sigterm-exit").detail;
 }
 
 TEST(VerifyTiming, AnExitAfterTheLimitIsATimingFailure) {
@@ -485,7 +485,9 @@ TEST(VerifyLifecycle, AServerThatNeverAnswersFailsReadyAnswersWithinSeconds) {
   EXPECT_THAT(answers.detail, HasSubstr("but GET / got no answer: timed out"));
   for (const char* name : {"sigterm-exit", "threads-1", "threads-default"}) {
     EXPECT_FALSE(find_check(report, name).passed) << name;
-    EXPECT_THAT(find_check(report, name).detail, HasSubstr("not run: the server printed its ready line but did not answer GET /")) << name;
+    EXPECT_THAT(find_check(report, name).detail,
+                HasSubstr("not run: the server printed its ready line but did not answer GET /"))
+        << name;
   }
 }
 
@@ -618,7 +620,8 @@ TEST(VerifyService, CheckIdsAreTheVectorNamesThenTheChecksNoVectorCanMake) {
 TEST(VerifyService, KeepsEveryAnswerForParity) {
   HelperServer server;
   auto report = verify_service(server.options(), vectors());
-  for (const auto& name : service_check_names(vectors())) EXPECT_EQ(report.answers.count(name), 1u) << name;
+  for (const auto& name : service_check_names(vectors()))
+    EXPECT_EQ(report.answers.count(name), 1u) << name;
   EXPECT_EQ(report.answers["service:user 7"].body, vectors().vectors[2].body);
   const std::vector<std::string> with_allow = {"allow", "content-length", "content-type", "date",
                                                "server"};
@@ -637,9 +640,9 @@ TEST(VerifyService, EveryCheckFailsWhenNothingListens) {
 }
 
 struct BrokenServiceRule {
-  std::string rule;                  // --break RULE of verify_server
-  std::set<std::string> failing;     // exactly these checks fail; {"*"}: every one
-  std::string detail;                // in each failing check's detail
+  std::string rule;               // --break RULE of verify_server
+  std::set<std::string> failing;  // exactly these checks fail; {"*"}: every one
+  std::string detail;             // in each failing check's detail
 };
 
 void PrintTo(const BrokenServiceRule& b, std::ostream* os) { *os << "--break " << b.rule; }
@@ -663,23 +666,28 @@ TEST_P(BrokenService, FailsOnlyTheChecksOfTheBrokenRuleAndSaysWhy) {
 INSTANTIATE_TEST_SUITE_P(
     Rules, BrokenService,
     ::testing::Values(
-        BrokenServiceRule{"status:negative id", {"service:negative id"},
+        BrokenServiceRule{"status:negative id",
+                          {"service:negative id"},
                           "GET /users/-1: expected 400 \"id must be a decimal integer\", got "
                           "HTTP/1.1 404 \"id must be a decimal integer\""},
         // The 523rd of 1045 bytes changed: the detail points at it.
-        BrokenServiceRule{"body-byte:user 7", {"service:user 7"},
+        BrokenServiceRule{"body-byte:user 7",
+                          {"service:user 7"},
                           "1045-byte body differs from the expected 1045 bytes at byte 522"},
-        BrokenServiceRule{"no-allow:GET /orders", {"service:GET /orders"},
+        BrokenServiceRule{"no-allow:GET /orders",
+                          {"service:GET /orders"},
                           "0 Allow headers, expected one: Allow: POST"},
-        BrokenServiceRule{"close-after:qty zero", {"service:qty zero"},
+        BrokenServiceRule{"close-after:qty zero",
+                          {"service:qty zero"},
                           "the connection was not kept after the answer: GET / on it: "
                           "connection closed without a response"},
-        BrokenServiceRule{"chunked:order of 10", {"service:order of 10"},
-                          "Transfer-Encoding: chunked"},
+        BrokenServiceRule{
+            "chunked:order of 10", {"service:order of 10"}, "Transfer-Encoding: chunked"},
         BrokenServiceRule{"no-chunked-requests",
                           {"service:chunked order", "service:chunked body over 64 KiB"},
                           "got HTTP/1.1 400 \"chunked bodies not supported\""},
-        BrokenServiceRule{"big-body-keep", {"service:body over 1 MiB"},
+        BrokenServiceRule{"big-body-keep",
+                          {"service:body over 1 MiB"},
                           "no Connection: close (Connection: (none))"},
         BrokenServiceRule{"no-server", {"*"}, "0 Server headers, expected exactly 1"}),
     [](const ::testing::TestParamInfo<BrokenServiceRule>& info) {
@@ -694,20 +702,21 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(VerifyServiceParity, ConformingServersAgreeOnEveryCheck) {
   HelperServer a, b;
-  auto results = verify_service_parity(
-      {{"a", verify_service(a.options(), vectors())}, {"b", verify_service(b.options(), vectors())}},
-      vectors());
+  auto results = verify_service_parity({{"a", verify_service(a.options(), vectors())},
+                                        {"b", verify_service(b.options(), vectors())}},
+                                       vectors());
   EXPECT_EQ(names_of(results), service_parity_check_names(vectors()));
   for (const auto& r : results) EXPECT_TRUE(r.passed) << r.name << ": " << r.detail;
-  EXPECT_THAT(find_result(results, "service:user 7").detail,
-              HasSubstr("2 servers: the same 1045-byte body, [content-length,content-type,date,server]"));
+  EXPECT_THAT(
+      find_result(results, "service:user 7").detail,
+      HasSubstr("2 servers: the same 1045-byte body, [content-length,content-type,date,server]"));
 }
 
 TEST(VerifyServiceParity, OneDifferentByteFailsThatVectorOnlyAndSaysWhere) {
   HelperServer a, b({"body-byte:user 42"});
-  auto results = verify_service_parity(
-      {{"a", verify_service(a.options(), vectors())}, {"b", verify_service(b.options(), vectors())}},
-      vectors());
+  auto results = verify_service_parity({{"a", verify_service(a.options(), vectors())},
+                                        {"b", verify_service(b.options(), vectors())}},
+                                       vectors());
   for (const auto& r : results) {
     EXPECT_EQ(r.passed, r.name != "service:user 42") << r.name << ": " << r.detail;
   }
@@ -731,7 +740,8 @@ TEST(VerifyServiceParity, OtherHeaderNamesOrSizesFailAndAreNamed) {
   const auto& check = find_result(results, "service:order of 10");
   EXPECT_FALSE(check.passed);
   EXPECT_THAT(check.detail, Not(HasSubstr("body:")));
-  EXPECT_THAT(check.detail, HasSubstr("headers: b sends [content-length,content-type,date,server,vary]"));
+  EXPECT_THAT(check.detail,
+              HasSubstr("headers: b sends [content-length,content-type,date,server,vary]"));
   EXPECT_THAT(check.detail, HasSubstr("size: b sends 212 bytes, a sends 200 bytes"));
 }
 
@@ -742,8 +752,7 @@ TEST(VerifyServiceParity, AServerWithoutAnAnswerFails) {
   auto results =
       verify_service_parity({{"a", service_report_with(usual, 200)}, {"b", missing}}, vectors());
   EXPECT_FALSE(find_result(results, "service:chunked order").passed);
-  EXPECT_THAT(find_result(results, "service:chunked order").detail,
-              HasSubstr("b has no answer to service:chunked order"));
+  EXPECT_THAT(find_result(results, "service:chunked order").detail, HasSubstr("no answer from b"));
   EXPECT_TRUE(find_result(results, "service:user 7").passed);
 }
 
@@ -771,7 +780,8 @@ class HelperFleet {
       text += "[server.edit]\nfile = \"x\"\nmarker = \"y\"\nline = \"z\"\n\n";
     }
     text += "[[scenario]]\nname = \"hello\"\npath = \"/\"\n\n";
-    text += "[profile.tiny]\nrepetitions = 1\nwarmup_s = 1\nwindow_s = 1\nscenarios = [\"hello\"]\n";
+    text +=
+        "[profile.tiny]\nrepetitions = 1\nwarmup_s = 1\nwindow_s = 1\nscenarios = [\"hello\"]\n";
     config_ = parse_config(text, dir_.path() / "hellobench.toml");
     for (const auto& s : config_.servers) context_.servers.push_back(&s);
     context_.config = &config_;
@@ -807,7 +817,8 @@ TEST(VerifyServers, ConformingServersPassEveryCheckAndAgree) {
   EXPECT_TRUE(check_json(a, "io-delay").at("timing").get<bool>());
   EXPECT_EQ(outcome.json.at("parity").size(), parity_check_names().size());
   EXPECT_EQ(outcome.json.at("service_parity").size(), service_check_names(vectors()).size());
-  for (const auto& c : outcome.json.at("service_parity")) EXPECT_TRUE(c.at("passed").get<bool>()) << c.dump();
+  for (const auto& c : outcome.json.at("service_parity"))
+    EXPECT_TRUE(c.at("passed").get<bool>()) << c.dump();
 }
 
 TEST(VerifyServers, AServerWhoseOnlyFailuresAreTimingPassesWithAWarning) {
@@ -821,7 +832,8 @@ TEST(VerifyServers, AServerWhoseOnlyFailuresAreTimingPassesWithAWarning) {
   // flight at SIGTERM.
   std::set<std::string> warned_checks;
   for (const auto& warning : slow.at("warnings"))
-    warned_checks.insert(warning.get<std::string>().substr(0, warning.get<std::string>().find(':')));
+    warned_checks.insert(
+        warning.get<std::string>().substr(0, warning.get<std::string>().find(':')));
   EXPECT_EQ(warned_checks, (std::set<std::string>{"io-delay", "io-concurrent", "sigterm-exit"}))
       << slow.at("warnings").dump();
   EXPECT_FALSE(check_json(slow, "io-delay").at("passed").get<bool>());

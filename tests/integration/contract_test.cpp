@@ -66,8 +66,8 @@ const Vectors& service_vectors() {
   static const Vectors loaded = [] {
     Vectors v;
     try {
-      v.vectors = load_service_vectors(std::filesystem::path(HELLOBENCH_SOURCE_DIR) /
-                                       kServiceVectorsPath);
+      v.vectors =
+          load_service_vectors(std::filesystem::path(HELLOBENCH_SOURCE_DIR) / kServiceVectorsPath);
     } catch (const std::exception& e) {
       v.error = e.what();
     }
@@ -166,12 +166,17 @@ void check_service(const std::vector<std::string>& argv, ServerResults& results)
     auto process = Process::spawn(ProcessSpec{with_store, {}, {}, {}, {}, {}});
     auto line = process.wait_for_stdout_line("listening on ", 10s);
     if (!line) {
+      std::string err = process.stderr_text();
+      while (!err.empty() && err.back() == '\n') err.pop_back();
+      const auto status = process.wait_exit(100ms);
       auto failed = all_failed(
           service_names(),
-          fmt::format("not run: with --live-mb {}, no 'listening on ADDR:PORT' line within 10 s "
-                      "(exit {}, stderr: {})",
-                      v.vectors.live_mb, process.exit_status().value_or(-1),
-                      process.stderr_text()));
+          status ? fmt::format("not run: with --live-mb {} it exited with status {} before its "
+                               "ready line (stderr: {})",
+                               v.vectors.live_mb, *status, err)
+                 : fmt::format("not run: with --live-mb {}, no 'listening on ADDR:PORT' line "
+                               "within 10 s (stderr: {})",
+                               v.vectors.live_mb, err));
       results.checks.insert(results.checks.end(), failed.begin(), failed.end());
       return;
     }

@@ -59,8 +59,7 @@ Outcome attempt(const std::function<Outcome()>& check) {
 
 }  // namespace
 
-CheckResult run_check(const std::string& name, const std::function<Outcome()>& check,
-                      Retry retry) {
+CheckResult run_check(const std::string& name, const std::function<Outcome()>& check, Retry retry) {
   Outcome first = attempt(check);
   if (first.passed || !first.timing || retry == Retry::no) return to_result(name, std::move(first));
   Outcome second = attempt(check);
@@ -113,8 +112,9 @@ std::string body_difference(std::string_view expected, std::string_view got) {
     if (from >= text.size()) return std::string("(end)");
     return (from > 0 ? "..." : "") + show(text.substr(from), 50);
   };
-  return fmt::format("{}-byte body differs from the expected {} bytes at byte {}: expected {}, got {}",
-                     got.size(), expected.size(), at, excerpt(expected), excerpt(got));
+  return fmt::format(
+      "{}-byte body differs from the expected {} bytes at byte {}: expected {}, got {}", got.size(),
+      expected.size(), at, excerpt(expected), excerpt(got));
 }
 
 std::string status_line(const HttpResponse& r) {
@@ -159,9 +159,9 @@ std::optional<std::time_t> parse_imf_fixdate(const std::string& text) {
 }
 
 std::size_t wire_size(const HttpResponse& response) {
-  std::size_t size = fmt::format("HTTP/1.{} {} {}\r\n", response.version % 10, response.status,
-                                 response.reason)
-                         .size();
+  std::size_t size =
+      fmt::format("HTTP/1.{} {} {}\r\n", response.version % 10, response.status, response.reason)
+          .size();
   for (const auto& [name, value] : response.headers) size += name.size() + 2 + value.size() + 2;
   return size + 2 + response.body.size();
 }
@@ -172,7 +172,8 @@ ObservedAnswer observe(const HttpResponse& response) {
 
 std::optional<std::string> server_header_problem(const HttpResponse& r) {
   auto values = r.header_values("Server");
-  if (values.size() != 1) return fmt::format("{} Server headers, expected exactly 1", values.size());
+  if (values.size() != 1)
+    return fmt::format("{} Server headers, expected exactly 1", values.size());
   if (values[0] != "hellobench")
     return fmt::format("Server: {}, expected hellobench", show(values[0]));
   return std::nullopt;
@@ -218,7 +219,8 @@ CloseWindow prompt_close_window(const HttpCheckOptions& options) {
   // 1 s is a thousand times what a quiet machine needs; waiting up to 5 s (at most 40% of the
   // idle timeout) tells a late close from none.
   const milliseconds limit = std::min<milliseconds>(1s, options.idle_timeout * 2 / 5);
-  const milliseconds wait = std::max(limit, std::min<milliseconds>(5s, options.idle_timeout * 2 / 5));
+  const milliseconds wait =
+      std::max(limit, std::min<milliseconds>(5s, options.idle_timeout * 2 / 5));
   return {limit, wait};
 }
 

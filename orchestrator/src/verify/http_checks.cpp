@@ -339,7 +339,8 @@ std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
   // Rules for every answer of the handlers above. Protocol-level rejections (malformed
   // request, oversized header) are left out: Go's net/http writes those itself, bare.
   add("server-header", [&] {
-    return check_every_response([](const Exchange& e) { return server_header_problem(e.response); });
+    return check_every_response(
+        [](const Exchange& e) { return server_header_problem(e.response); });
   });
   add("date-header", [&] {
     return check_every_response(
@@ -390,8 +391,8 @@ std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
         }
         auto closed = connection.wait_for_close(close_window_.wait);
         if (!closed.data.empty()) {
-          return fail(fmt::format("{} bytes after the answer: {}", closed.data.size(),
-                                  show(closed.data)));
+          return fail(
+              fmt::format("{} bytes after the answer: {}", closed.data.size(), show(closed.data)));
         }
         return judge_prompt_close(closed, close_window_, "connection");
       },
@@ -442,40 +443,47 @@ std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
           fmt::format("{}-byte header section: {}", request.size(), status_line(e.response)));
     return pass(fmt::format("{}-byte header section: 200", request.size()));
   });
-  add("header-9k-rejected", [&] {
-    auto request = padded_request(9 * 1024);
-    auto connection = connect();
-    connection.send(request, options_.io_timeout);
-    HttpResponse r;
-    try {
-      r = connection.read_response(options_.io_timeout);
-    } catch (const HttpClientError& e) {
-      return fail(fmt::format("{}-byte header section: no answer ({}), expected 431 or 400",
-                              request.size(), e.what()));
-    }
-    if (r.status != 431 && r.status != 400) {
-      return fail(fmt::format("{}-byte header section: {}, expected 431 or 400", request.size(),
-                              status_line(r)));
-    }
-    auto closed = connection.wait_for_close(close_window_.wait);
-    return judge_prompt_close(closed, close_window_, "connection",
-                              fmt::format("{}-byte header section: {}", request.size(), r.status));
-  }, Retry::on_timing);
-  add("malformed-request", [&] {
-    auto connection = connect();
-    connection.send("NOT AN HTTP REQUEST\r\n\r\n", options_.io_timeout);
-    HttpResponse r;
-    try {
-      r = connection.read_response(options_.io_timeout);
-    } catch (const HttpClientError& e) {
-      return fail(
-          fmt::format("no answer to a malformed request line ({}), expected 400", e.what()));
-    }
-    if (r.status != 400)
-      return fail(fmt::format("malformed request line: {}, expected 400", status_line(r)));
-    auto closed = connection.wait_for_close(close_window_.wait);
-    return judge_prompt_close(closed, close_window_, "connection", "400");
-  }, Retry::on_timing);
+  add(
+      "header-9k-rejected",
+      [&] {
+        auto request = padded_request(9 * 1024);
+        auto connection = connect();
+        connection.send(request, options_.io_timeout);
+        HttpResponse r;
+        try {
+          r = connection.read_response(options_.io_timeout);
+        } catch (const HttpClientError& e) {
+          return fail(fmt::format("{}-byte header section: no answer ({}), expected 431 or 400",
+                                  request.size(), e.what()));
+        }
+        if (r.status != 431 && r.status != 400) {
+          return fail(fmt::format("{}-byte header section: {}, expected 431 or 400", request.size(),
+                                  status_line(r)));
+        }
+        auto closed = connection.wait_for_close(close_window_.wait);
+        return judge_prompt_close(
+            closed, close_window_, "connection",
+            fmt::format("{}-byte header section: {}", request.size(), r.status));
+      },
+      Retry::on_timing);
+  add(
+      "malformed-request",
+      [&] {
+        auto connection = connect();
+        connection.send("NOT AN HTTP REQUEST\r\n\r\n", options_.io_timeout);
+        HttpResponse r;
+        try {
+          r = connection.read_response(options_.io_timeout);
+        } catch (const HttpClientError& e) {
+          return fail(
+              fmt::format("no answer to a malformed request line ({}), expected 400", e.what()));
+        }
+        if (r.status != 400)
+          return fail(fmt::format("malformed request line: {}, expected 400", status_line(r)));
+        auto closed = connection.wait_for_close(close_window_.wait);
+        return judge_prompt_close(closed, close_window_, "connection", "400");
+      },
+      Retry::on_timing);
   add("alive-after-bad-requests", [&] {
     return expect_answer(exchange("GET / after the bad requests", get("/"), false), 200, kRootBody);
   });

@@ -361,8 +361,8 @@ GracefulStop graceful_stop(Started& server) {
       std::this_thread::sleep_for(25ms);
     }
 
-    const auto read_limit = std::chrono::duration_cast<milliseconds>(
-        signalled + kShutdownLimit + 1s - Clock::now());
+    const auto read_limit =
+        std::chrono::duration_cast<milliseconds>(signalled + kShutdownLimit + 1s - Clock::now());
     try {
       auto r = busy.read_response(std::max(read_limit, 100ms));
       result.in_flight =
@@ -374,8 +374,8 @@ GracefulStop graceful_stop(Started& server) {
       result.in_flight =
           fail(fmt::format("GET {} in flight at SIGTERM: {}", in_flight_target, e.what()));
     }
-    result.exit = judge_exit(*server.process, signalled, "SIGTERM",
-                             " (one idle keep-alive connection open)");
+    result.exit =
+        judge_exit(*server.process, signalled, "SIGTERM", " (one idle keep-alive connection open)");
   } catch (const std::exception& e) {
     result.in_flight = result.stops_accepting = result.exit = fail(e.what());
   }
@@ -410,7 +410,8 @@ VerifyReport verify_lifecycle(const LifecycleOptions& options) {
   auto add = [&](const std::string& name, const std::function<Outcome()>& check,
                  Retry retry = Retry::no) { results.push_back(run_check(name, check, retry)); };
   if (options.argv.empty()) {
-    for (const auto& name : lifecycle_check_names()) results.push_back(not_run(name, "no command to start"));
+    for (const auto& name : lifecycle_check_names())
+      results.push_back(not_run(name, "no command to start"));
     report.checks = std::move(results);
     return report;
   }
@@ -466,10 +467,10 @@ VerifyReport verify_lifecycle(const LifecycleOptions& options) {
         return fail(fmt::format("GET / right after the line: {}", status_line(r)));
       return pass(fmt::format("GET / answered 200 {} ms after the line", ms(Clock::now() - asked)));
     } catch (const HttpClientError& e) {
-      cannot_serve = fmt::format(
-          "the server printed its ready line but did not answer GET / (ready-answers)");
-      return fail(fmt::format("printed {} but GET / got no answer: {}", show(given.line),
-                              e.what()));
+      cannot_serve =
+          fmt::format("the server printed its ready line but did not answer GET / (ready-answers)");
+      return fail(
+          fmt::format("printed {} but GET / got no answer: {}", show(given.line), e.what()));
     }
   });
 

@@ -70,8 +70,9 @@ Comparison compare(const std::map<std::string, VerifyReport>& reports, const std
         const auto at = static_cast<std::size_t>(
             std::mismatch(value.begin(), value.end(), reference.begin(), reference.end()).first -
             value.begin());
-        where = fmt::format(" (from byte {}: {} vs {})", at, show(std::string_view(value).substr(at), 30),
-                            show(std::string_view(reference).substr(std::min(at, reference.size())), 30));
+        where = fmt::format(
+            " (from byte {}: {} vs {})", at, show(std::string_view(value).substr(at), 30),
+            show(std::string_view(reference).substr(std::min(at, reference.size())), 30));
       }
       out.problems.push_back(fmt::format("{} sends {}, {} sends {}{}", server, shown(value, aspect),
                                          *reference_server, shown(reference, aspect), where));
@@ -100,13 +101,14 @@ std::vector<CheckResult> verify_parity(const std::map<std::string, VerifyReport>
       return;
     }
     auto c = compare(reports, path, "GET " + path, aspect);
-    results.push_back(c.problems.empty()
-                          ? to_result(name, pass(fmt::format("{} servers: {}", reports.size(),
-                                                             c.agreed)))
-                          : to_result(name, fail(fmt::format("{}", fmt::join(c.problems, "; ")))));
+    results.push_back(
+        c.problems.empty()
+            ? to_result(name, pass(fmt::format("{} servers: {}", reports.size(), c.agreed)))
+            : to_result(name, fail(fmt::format("{}", fmt::join(c.problems, "; ")))));
   };
   for (const auto& [name, path] : kParityPaths) check("same-body-" + name, path, Aspect::body);
-  for (const auto& [name, path] : kParityPaths) check("same-headers-" + name, path, Aspect::headers);
+  for (const auto& [name, path] : kParityPaths)
+    check("same-headers-" + name, path, Aspect::headers);
   for (const auto& [name, path] : kParityPaths) check("same-size-" + name, path, Aspect::size);
   return results;
 }
@@ -124,16 +126,31 @@ std::vector<CheckResult> verify_service_parity(const std::map<std::string, Verif
           to_result(id, pass(fmt::format("{} server(s): nothing to compare", reports.size()))));
       continue;
     }
+    // Servers without this answer are named once; the others are compared.
+    std::vector<std::string> without;
+    std::map<std::string, VerifyReport> answered;
+    for (const auto& [server, report] : reports) {
+      if (report.answers.count(id)) {
+        answered.emplace(server, report);
+      } else {
+        without.push_back(server);
+      }
+    }
     std::vector<std::string> problems;
+    if (!without.empty()) {
+      problems.push_back(fmt::format("no answer from {}", fmt::join(without, ", ")));
+    }
     std::vector<std::string> agreed;
-    for (const auto& [label, aspect] : {std::pair{"body", Aspect::body},
-                                        std::pair{"headers", Aspect::headers},
-                                        std::pair{"size", Aspect::size}}) {
-      auto c = compare(reports, id, id, aspect);
+    for (const auto& [label, aspect] :
+         {std::pair{"body", Aspect::body}, std::pair{"headers", Aspect::headers},
+          std::pair{"size", Aspect::size}}) {
+      if (answered.size() < 2) break;
+      auto c = compare(answered, id, id, aspect);
       if (!c.problems.empty()) {
         problems.push_back(fmt::format("{}: {}", label, fmt::join(c.problems, "; ")));
       } else if (aspect == Aspect::body) {
-        agreed.push_back(fmt::format("the same {}-byte body", reports.begin()->second.answers.at(id).body.size()));
+        agreed.push_back(fmt::format("the same {}-byte body",
+                                     answered.begin()->second.answers.at(id).body.size()));
       } else {
         agreed.push_back(c.agreed);
       }

@@ -126,12 +126,10 @@ class ServiceChecker {
       problems.push_back(fmt::format("no Connection: close (Connection: {})",
                                      r.header("Connection").value_or("(none)")));
     }
-    if (!problems.empty())
-      return fail(fmt::format("{}: {}", label, fmt::join(problems, "; ")));
-    return judge_prompt_close(connection.wait_for_close(close_window_.wait), close_window_,
-                              "connection",
-                              fmt::format("{}: {} {}, Connection: close", label, status_line(r),
-                                          show(r.body)));
+    if (!problems.empty()) return fail(fmt::format("{}: {}", label, fmt::join(problems, "; ")));
+    return judge_prompt_close(
+        connection.wait_for_close(close_window_.wait), close_window_, "connection",
+        fmt::format("{}: {} {}, Connection: close", label, status_line(r), show(r.body)));
   }
 
  private:
@@ -170,8 +168,8 @@ class ServiceChecker {
       if (expected.allow) {
         const auto allow = r.header_values("Allow");
         if (allow.size() != 1) {
-          problems.push_back(fmt::format("{} Allow headers, expected one: Allow: {}",
-                                         allow.size(), *expected.allow));
+          problems.push_back(fmt::format("{} Allow headers, expected one: Allow: {}", allow.size(),
+                                         *expected.allow));
         } else if (allow[0] != *expected.allow) {
           problems.push_back(
               fmt::format("Allow {}, expected {}", show(allow[0]), show(*expected.allow)));
@@ -213,8 +211,8 @@ class ServiceChecker {
                                        status_line(next), show(next.body)));
       }
     } catch (const HttpClientError& e) {
-      problems.push_back(fmt::format(
-          "the connection was not kept after the answer: GET / on it: {}", e.what()));
+      problems.push_back(
+          fmt::format("the connection was not kept after the answer: GET / on it: {}", e.what()));
     }
     if (!problems.empty()) return fail(fmt::format("{}: {}", label, fmt::join(problems, "; ")));
     return pass(fmt::format("{}: {} {}, {}-byte body as expected; the connection kept", label,
@@ -247,8 +245,8 @@ VerifyReport verify_service(const HttpCheckOptions& options, const ServiceVector
   results.push_back(run_check(kChunkedOrder, [&] { return checker.check_chunked_order(); }));
   results.push_back(
       run_check(kChunkedOver64KiB, [&] { return checker.check_chunked_over_64kib(); }));
-  results.push_back(
-      run_check(kOver1MiB, [&] { return checker.check_over_1mib(); }, Retry::on_timing));
+  results.push_back(run_check(
+      kOver1MiB, [&] { return checker.check_over_1mib(); }, Retry::on_timing));
   report.checks = in_order(service_check_names(vectors), std::move(results));
   return report;
 }

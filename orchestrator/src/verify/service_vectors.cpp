@@ -106,8 +106,8 @@ ServiceVectors load_service_vectors(const fs::path& file) {
       vector.request_body = decode_base64(*encoded);
       if (!vector.request_body) throw problem("request_body_base64 is not valid base64");
     }
-    if (!v.contains("status") || !v["status"].is_number_integer() ||
-        v["status"].get<int>() < 100 || v["status"].get<int>() > 599) {
+    if (!v.contains("status") || !v["status"].is_number_integer() || v["status"].get<int>() < 100 ||
+        v["status"].get<int>() > 599) {
       throw problem("'status' must be an HTTP status code");
     }
     vector.status = v["status"].get<int>();
@@ -128,7 +128,8 @@ fs::path find_service_vectors(const fs::path& config_dir) {
     if (fs::is_regular_file(candidate, ec)) return candidate;
   }
   std::string looked;
-  for (const auto& candidate : candidates) looked += (looked.empty() ? "" : ", ") + candidate.string();
+  for (const auto& candidate : candidates)
+    looked += (looked.empty() ? "" : ", ") + candidate.string();
   throw ConfigError(fmt::format(
       "the service vectors ({}) are not next to the config nor in the source tree (looked at {})",
       kServiceVectorsPath.string(), looked));

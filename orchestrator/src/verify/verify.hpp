@@ -47,7 +47,7 @@ struct VerifyReport {
   // verify_service ("service:user 7").
   std::map<std::string, ObservedAnswer> answers;
 
-  bool passed() const;                      // every check passed (or was skipped)
+  bool passed() const;                        // every check passed (or was skipped)
   std::vector<CheckResult> failures() const;  // the checks that failed
   // Failed, and every failure is a timing one (see CheckResult::timing).
   bool only_timing_failures() const;

@@ -142,8 +142,8 @@ VerifyOutcome verify_servers(const RunContext& context, bool slow_checks) {
       } catch (const MissingToolError&) {
         throw;
       } catch (const std::exception& e) {
-        checks.push_back(failed("service:start", fmt::format("with --live-mb {}: {}",
-                                                             vectors->live_mb, e.what())));
+        checks.push_back(failed("service:start",
+                                fmt::format("with --live-mb {}: {}", vectors->live_mb, e.what())));
       }
     }
 
@@ -163,10 +163,10 @@ VerifyOutcome verify_servers(const RunContext& context, bool slow_checks) {
         const auto failures = all.failures();
         const auto first = std::find_if(failures.begin(), failures.end(),
                                         [](const CheckResult& c) { return !c.timing; });
-        context.progress->note(fmt::format("verify: {} FAILED ({}: {}; {} checks failed); it is "
-                                           "not benchmarked",
-                                           server->name, first->name, first->detail,
-                                           failures.size()));
+        context.progress->note(
+            fmt::format("verify: {} FAILED ({}: {}; {} checks failed); it is "
+                        "not benchmarked",
+                        server->name, first->name, first->detail, failures.size()));
       }
     } else if (!warnings.empty()) {
       outcome.warned_servers.push_back(server->name);

@@ -25,16 +25,16 @@
 #include <atomic>
 #include <boost/json/src.hpp>  // header-only: this helper links no Boost library
 #include <chrono>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,8 +67,8 @@ int stop_pipe[2] = {-1, -1};  // readable once the server is stopping
 std::atomic<bool> stopping{false};
 
 constexpr std::size_t kHeaderLimit = 8192;
-constexpr std::size_t kBodyLimit = 64 * 1024;           // 413, connection kept
-constexpr std::size_t kDiscardLimit = 1024 * 1024;      // beyond: 413 and close
+constexpr std::size_t kBodyLimit = 64 * 1024;       // 413, connection kept
+constexpr std::size_t kDiscardLimit = 1024 * 1024;  // beyond: 413 and close
 const std::string kTextType = "text/plain; charset=utf-8";
 
 // One vector of the service routes: the request it matches and the answer it wants.
@@ -183,7 +183,7 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::string extra_headers;
-  bool chunked = false;  // this answer only (--break chunked: every answer)
+  bool chunked = false;      // this answer only (--break chunked: every answer)
   bool close_after = false;  // close the connection after it, without saying so
 };
 
@@ -262,8 +262,7 @@ void lingering_close(int fd) {
 
 // RFC 4648 base64 (the vectors carry bodies that are not UTF-8 that way).
 std::string base64_decode(const std::string& text) {
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   unsigned group = 0;
   int bits = 0;
@@ -572,7 +571,8 @@ void serve(int fd) {
     wait_start = Clock::now();
     if (!keep_alive || stopping) {
       // late-close: closes, but 1.5 s after the answer instead of at once.
-      if (!keep_alive && config.broken("late-close")) std::this_thread::sleep_for(milliseconds(1500));
+      if (!keep_alive && config.broken("late-close"))
+        std::this_thread::sleep_for(milliseconds(1500));
       lingering_close(fd);
       return;
     }
