@@ -173,6 +173,45 @@ add("GET /orders", "GET", "/orders", 405, "Method Not Allowed", TEXT, allow="POS
 add("PUT /orders", "PUT", "/orders", 405, "Method Not Allowed", TEXT, compact(o1), JSON,
     allow="POST")
 
+# The database routes (README.md, "Database routes"), for a server started with --db on a
+# database loaded by db/users.sql with 1024 records.
+db_vectors = []
+for i in (0, 7, 1023):
+    db_vectors.append({"name": f"db user {i}", "method": "GET", "target": f"/db/users/{i}",
+                       "status": 200, "content_type": JSON, "body": compact(record(i))})
+db_vectors.append({"name": "db user past the table", "method": "GET", "target": "/db/users/1024",
+                   "status": 404, "content_type": TEXT, "body": "Not Found"})
+for name, target in (("db empty id", "/db/users/"), ("db letters", "/db/users/abc"),
+                     ("db 19 digits", "/db/users/1000000000000000000")):
+    db_vectors.append({"name": name, "method": "GET", "target": target, "status": 400,
+                       "content_type": TEXT, "body": BAD_ID})
+db_vectors.append({"name": "db POST to a user", "method": "POST", "target": "/db/users/1",
+                   "status": 405, "content_type": TEXT, "body": "Method Not Allowed",
+                   "allow": "GET"})
+for ms in (0, 5):
+    db_vectors.append({"name": f"db sleep {ms} ms", "method": "GET", "target": f"/db/sleep?ms={ms}",
+                       "status": 200, "content_type": TEXT, "body": "Hello, World!"})
+for name, target in (("db sleep without ms", "/db/sleep"), ("db sleep letters", "/db/sleep?ms=x"),
+                     ("db sleep over 10000", "/db/sleep?ms=10001")):
+    db_vectors.append({"name": name, "method": "GET", "target": target, "status": 400,
+                       "content_type": TEXT, "body": "ms must be an integer 0..10000"})
+db_vectors.append({"name": "db POST to sleep", "method": "POST", "target": "/db/sleep?ms=1",
+                   "status": 405, "content_type": TEXT, "body": "Method Not Allowed",
+                   "allow": "GET"})
+# Without --db (or with the database gone) every route that needs it answers 503.
+no_db_vectors = [
+    {"name": "no db: user", "method": "GET", "target": "/db/users/7", "status": 503,
+     "content_type": TEXT, "body": "database unavailable"},
+    {"name": "no db: sleep", "method": "GET", "target": "/db/sleep?ms=1", "status": 503,
+     "content_type": TEXT, "body": "database unavailable"},
+    {"name": "no db: bad id is still 400", "method": "GET", "target": "/db/users/abc",
+     "status": 400, "content_type": TEXT, "body": BAD_ID},
+]
+with open(os.path.join(HERE, "vectors", "db.json"), "w", encoding="utf-8") as f:
+    json.dump({"records": 1024, "vectors": db_vectors, "without_database": no_db_vectors}, f,
+              indent=1, ensure_ascii=False)
+    f.write("\n")
+
 with open(os.path.join(HERE, "vectors", "service.json"), "w", encoding="utf-8") as f:
     json.dump({"live_mb": LIVE_MB, "vectors": vectors}, f, indent=1, ensure_ascii=False)
     f.write("\n")
