@@ -76,10 +76,63 @@ bool Histogram::record(std::int64_t value, std::int64_t count) {
     max_ = std::max(max_, value);
   }
   total_count_ += static_cast<std::uint64_t>(count);
-  const long double v = static_cast<long double>(value);
-  sum_ += v * count;
-  sum_of_squares_ += v * v * count;
+  const uint128 v = static_cast<std::uint64_t>(value);
+  const auto n = static_cast<std::uint64_t>(count);
+  sum_ += v * n;
+  sum_of_squares_ += v * v * n;
   return true;
+}
+
+std::size_t Histogram::index_of(std::int64_t value) const {
+  const int bucket = bucket_index(value);
+  return static_cast<std::size_t>(
+      counts_index(bucket, static_cast<int>(value >> (bucket + unit_magnitude_))));
+}
+
+void Histogram::add_at_index(std::size_t index, std::uint64_t count) {
+  if (index >= counts_.size()) throw std::out_of_range("histogram: index beyond the bucket layout");
+  counts_[index] += count;
+  total_count_ += count;
+}
+
+void Histogram::restore_exact(std::int64_t min, std::int64_t max, uint128 sum,
+                              uint128 sum_of_squares) {
+  if (total_count_ == 0) {
+    if (min != 0 || max != 0 || sum != 0 || sum_of_squares != 0)
+      throw std::invalid_argument("histogram: an empty histogram has min, max and sums of 0");
+    return;
+  }
+  std::size_t first = 0, last = counts_.size() - 1;
+  while (counts_[first] == 0) ++first;
+  while (counts_[last] == 0) --last;
+  if (min < 0 || max > highest_ || min > max || index_of(min) != first || index_of(max) != last)
+    throw std::invalid_argument(
+        "histogram: min and max do not fall in the first and last "
+        "counted buckets");
+  const uint128 n = total_count_;
+  if (sum < n * static_cast<std::uint64_t>(min) || sum > n * static_cast<std::uint64_t>(max))
+    throw std::invalid_argument("histogram: the sum is outside count * [min, max]");
+  min_ = min;
+  max_ = max;
+  sum_ = sum;
+  sum_of_squares_ = sum_of_squares;
+}
+
+void Histogram::estimate_exact() {
+  min_ = max_ = 0;
+  sum_ = sum_of_squares_ = 0;
+  bool first = true;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    const std::int64_t low = value_from_index(static_cast<int>(i));
+    const std::int64_t high = highest_equivalent_value(low);
+    if (first) min_ = low;
+    first = false;
+    max_ = high;
+    const uint128 middle = static_cast<std::uint64_t>(low + (high - low) / 2);
+    sum_ += middle * counts_[i];
+    sum_of_squares_ += middle * middle * counts_[i];
+  }
 }
 
 void Histogram::add(const Histogram& other) {
@@ -145,14 +198,16 @@ std::int64_t Histogram::value_at_percentile(double percentile) const {
 
 double Histogram::mean() const {
   if (total_count_ == 0) return 0;
-  return static_cast<double>(sum_ / static_cast<long double>(total_count_));
+  return static_cast<double>(static_cast<long double>(sum_) /
+                             static_cast<long double>(total_count_));
 }
 
 double Histogram::stddev() const {
   if (total_count_ == 0) return 0;
   const long double n = static_cast<long double>(total_count_);
-  const long double mean = sum_ / n;
-  const long double variance = std::max<long double>(sum_of_squares_ / n - mean * mean, 0);
+  const long double mean = static_cast<long double>(sum_) / n;
+  const long double variance =
+      std::max<long double>(static_cast<long double>(sum_of_squares_) / n - mean * mean, 0);
   return static_cast<double>(std::sqrt(variance));
 }
 

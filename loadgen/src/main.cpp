@@ -1,5 +1,5 @@
 // loadgen: parse, run, report, map the outcome to an exit code (0 ok, 1 too many errors,
-// 2 bad usage).
+// 2 bad usage or input). `loadgen merge FILE...` merges reports instead of running.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "loadgen/engine.hpp"
+#include "loadgen/merge.hpp"
 #include "loadgen/options.hpp"
 #include "loadgen/report.hpp"
 
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
     const auto command = loadgen::parse_command_line(argc, argv);
     if (command.print_and_exit) {
       std::fputs(command.print_and_exit->c_str(), stdout);
+      return 0;
+    }
+    if (!command.merge_files.empty()) {
+      std::fputs(loadgen::merge_report_files(command.merge_files).c_str(), stdout);
       return 0;
     }
     const auto& options = command.options;
@@ -59,6 +64,9 @@ int main(int argc, char** argv) {
     return loadgen::exit_code(result, options);
   } catch (const loadgen::UsageError& e) {
     fmt::print(stderr, "loadgen: {}\n", e.what());
+    return 2;
+  } catch (const loadgen::MergeError& e) {
+    fmt::print(stderr, "loadgen merge: {}\n", e.what());
     return 2;
   } catch (const loadgen::RunError& e) {
     fmt::print(stderr, "loadgen: {}\n", e.what());

@@ -43,7 +43,28 @@ Variable parse_variable(const std::string& flag, std::string name, const std::st
 
 }  // namespace
 
+// `loadgen merge FILE...`
+Command parse_merge_command(int argc, const char* const* argv) {
+  CLI::App app{
+      "loadgen merge: merges the --json reports of several loadgen processes or hosts into one "
+      "report, exactly (counts add, histograms add bucket by bucket, percentiles are read "
+      "again), and prints it as JSON.",
+      "loadgen merge"};
+  Command command;
+  app.add_option("files", command.merge_files, "Reports written by loadgen --json")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return Command{{}, app.help(), {}};
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(fmt::format("merge: {}", e.what()));
+  }
+  return command;
+}
+
 Command parse_command_line(int argc, const char* const* argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "merge")
+    return parse_merge_command(argc - 1, argv + 1);
   CLI::App app{
       "loadgen: an HTTP/1.1 load generator with closed and open loop (fixed rate) modes and "
       "latency measured from when each request was due.",
@@ -91,9 +112,12 @@ Command parse_command_line(int argc, const char* const* argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
-    return Command{{}, app.help()};
+    return Command{
+        {},
+        app.help() + "\nloadgen merge FILE...: merge --json reports (loadgen merge --help)\n",
+        {}};
   } catch (const CLI::CallForVersion&) {
-    return Command{{}, std::string("loadgen " LOADGEN_VERSION "\n")};
+    return Command{{}, std::string("loadgen " LOADGEN_VERSION "\n"), {}};
   } catch (const CLI::ParseError& e) {
     throw UsageError(e.what());
   }
@@ -144,7 +168,7 @@ Command parse_command_line(int argc, const char* const* argv) {
   }
   o.progress = !no_progress;
   build_request_set(o);  // throws UsageError for a placeholder without a variable, ...
-  return Command{std::move(o), std::nullopt};
+  return Command{std::move(o), std::nullopt, {}};
 }
 
 std::string serialise_request(const Options& options) {

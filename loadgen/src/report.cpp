@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "loadgen/histogram_codec.hpp"
 #include "loadgen/units.hpp"
+#include "report_json.hpp"
 
 namespace loadgen {
 namespace {
@@ -35,6 +38,36 @@ std::string bytes_text(double bytes) {
 }
 
 using nlohmann::ordered_json;
+
+std::string decimal(Histogram::uint128 value) {
+  char digits[40];
+  char* end = digits + sizeof digits;
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + static_cast<int>(value % 10));
+    value /= 10;
+  } while (value != 0);
+  return std::string(p, end);
+}
+
+Histogram::uint128 parse_decimal(const std::string& text, const std::string& where) {
+  if (text.empty() || text.size() > 39)
+    throw std::invalid_argument(fmt::format("{}: '{}' is not a decimal integer", where, text));
+  Histogram::uint128 value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9')
+      throw std::invalid_argument(fmt::format("{}: '{}' is not a decimal integer", where, text));
+    const Histogram::uint128 next = value * 10 + static_cast<unsigned>(c - '0');
+    if (next / 10 != value)
+      throw std::invalid_argument(fmt::format("{}: '{}' is too large", where, text));
+    value = next;
+  }
+  return value;
+}
+
+}  // namespace
+
+namespace detail {
 
 // {p50, p90, p95, p99, p999, p9999, max, mean, stddev} in microseconds.
 ordered_json percentiles_json(const Histogram& h) {
@@ -68,12 +101,81 @@ ordered_json target_json(const TargetResult& t) {
   out["latency_us"] = percentiles_json(t.latency_ns);
   out["overhead_us"] =
       t.has_overhead ? overhead_json(t.overhead_ns, t.overhead_clamped) : ordered_json(nullptr);
+  out["latency_histogram"] = histogram_json(t.latency_ns);
+  out["overhead_histogram"] =
+      t.has_overhead ? histogram_json(t.overhead_ns) : ordered_json(nullptr);
   return out;
 }
 
-}  // namespace
+ordered_json histogram_json(const Histogram& h) {
+  ordered_json out;
+  out["encoding"] = kHistogramEncoding;
+  out["unit"] = "ns";
+  out["lowest_trackable"] = h.lowest_trackable();
+  out["highest_trackable"] = h.highest_trackable();
+  out["significant_figures"] = h.significant_figures();
+  out["count"] = h.total_count();
+  out["min"] = h.min();
+  out["max"] = h.max();
+  out["sum"] = decimal(h.sum());
+  out["sum_of_squares"] = decimal(h.sum_of_squares());
+  out["data"] = encode_histogram(h);
+  return out;
+}
 
-std::string json_report(const RunResult& result, const Options& options) {
+Histogram histogram_from_json(const nlohmann::json& value, const std::string& where) {
+  const auto field = [&](const char* name) -> const nlohmann::json& {
+    const auto it = value.find(name);
+    if (it == value.end()) throw std::invalid_argument(fmt::format("{}.{}: missing", where, name));
+    return *it;
+  };
+  const auto integer = [&](const char* name) {
+    const auto& f = field(name);
+    if (!f.is_number_integer())
+      throw std::invalid_argument(fmt::format("{}.{}: not an integer: {}", where, name, f.dump()));
+    return f.get<std::int64_t>();
+  };
+  const auto text = [&](const char* name) {
+    const auto& f = field(name);
+    if (!f.is_string())
+      throw std::invalid_argument(fmt::format("{}.{}: not a string: {}", where, name, f.dump()));
+    return f.get<std::string>();
+  };
+  if (!value.is_object())
+    throw std::invalid_argument(
+        fmt::format("{}: missing or not an object (reports carry their "
+                    "histograms since loadgen 0.1 with requests as data)",
+                    where));
+  if (text("encoding") != kHistogramEncoding)
+    throw std::invalid_argument(
+        fmt::format("{}.encoding: '{}' is not '{}'", where, text("encoding"), kHistogramEncoding));
+  if (text("unit") != "ns")
+    throw std::invalid_argument(fmt::format("{}.unit: '{}' is not 'ns'", where, text("unit")));
+  Histogram h = [&] {
+    try {
+      return decode_histogram(text("data"));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("{}.data: {}", where, e.what()));
+    }
+  }();
+  if (h.lowest_trackable() != integer("lowest_trackable") ||
+      h.highest_trackable() != integer("highest_trackable") ||
+      h.significant_figures() != integer("significant_figures"))
+    throw std::invalid_argument(
+        fmt::format("{}: the layout fields disagree with the encoded histogram's", where));
+  if (static_cast<std::int64_t>(h.total_count()) != integer("count"))
+    throw std::invalid_argument(fmt::format("{}.count: {} but the encoded counts add up to {}",
+                                            where, integer("count"), h.total_count()));
+  try {
+    h.restore_exact(integer("min"), integer("max"), parse_decimal(text("sum"), where + ".sum"),
+                    parse_decimal(text("sum_of_squares"), where + ".sum_of_squares"));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("{}: {}", where, e.what()));
+  }
+  return h;
+}
+
+ordered_json report_object(const RunResult& result, const Options& options) {
   const ordered_json latency = percentiles_json(result.latency_ns);
 
   const ErrorCounts& e = result.errors;
@@ -123,7 +225,17 @@ std::string json_report(const RunResult& result, const Options& options) {
     for (const auto& t : result.targets) targets.push_back(target_json(t));
     out["targets"] = targets;
   }
-  return out.dump() + "\n";
+  out["latency_histogram"] = histogram_json(result.latency_ns);
+  out["overhead_histogram"] =
+      result.has_overhead ? histogram_json(result.overhead_ns) : ordered_json(nullptr);
+  out["late_by_histogram"] = histogram_json(result.late_by_ns);
+  return out;
+}
+
+}  // namespace detail
+
+std::string json_report(const RunResult& result, const Options& options) {
+  return detail::report_object(result, options).dump() + "\n";
 }
 
 std::string text_report(const RunResult& result, const Options& options) {

@@ -80,6 +80,11 @@ TEST(LoadgenCli, JsonCarriesTheContractFields) {
     EXPECT_TRUE(json.contains(key)) << key;
   for (const char* key : {"p50", "p90", "p95", "p99", "p999", "p9999", "max", "mean", "stddev"})
     EXPECT_TRUE(json["latency_us"][key].is_number()) << key;
+  // The histograms travel with the report (README, "Histograms that travel").
+  EXPECT_EQ(json["latency_histogram"]["encoding"], "hdrhistogram-v2-compressed-base64");
+  EXPECT_EQ(json["latency_histogram"]["count"], json["requests"]);
+  EXPECT_TRUE(json["late_by_histogram"].is_object());
+  EXPECT_TRUE(json["overhead_histogram"].is_null());
   for (const char* key :
        {"connect", "read", "write", "timeout", "parse", "status_4xx", "status_5xx"})
     EXPECT_EQ(json["errors"][key], 0) << key;
@@ -220,6 +225,39 @@ TEST(LoadgenCli, BadRequestDataExitsTwoNamingTheFlagAndWhere) {
   EXPECT_NE(malformed.err.find("--targets: '" + (dir / "mix.json").string() + "' line 2 column 25"),
             std::string::npos)
       << malformed.err;
+}
+
+TEST(LoadgenCli, MergeAddsTheReportsOfTwoProcesses) {
+  Responder responder(Behaviour{});
+  char dir_template[] = "/tmp/loadgen-cli-merge-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(dir_template);
+  std::vector<nlohmann::json> parts;
+  for (const char* name : {"a.json", "b.json"}) {
+    const Finished f =
+        run_loadgen({responder.url(), "-c", "2", "-t", "1", "-d", "200ms", "--json"});
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    std::ofstream(dir / name) << f.out;
+    parts.push_back(nlohmann::json::parse(f.out));
+  }
+  const Finished merged =
+      run_loadgen({"merge", (dir / "a.json").string(), (dir / "b.json").string()});
+  const Finished missing = run_loadgen({"merge", (dir / "a.json").string(), "/no/such.json"});
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  const auto json = nlohmann::json::parse(merged.out);
+  EXPECT_EQ(json["requests"], parts[0]["requests"].get<int>() + parts[1]["requests"].get<int>());
+  EXPECT_EQ(json["connections"], 4);
+  EXPECT_EQ(json["merged_reports"], 2);
+  EXPECT_EQ(json["latency_histogram"]["count"], json["requests"]);
+  // The merged maximum is the larger of the two, exactly.
+  EXPECT_EQ(json["latency_us"]["max"], std::max(parts[0]["latency_us"]["max"].get<double>(),
+                                                parts[1]["latency_us"]["max"].get<double>()));
+
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.err, "loadgen merge: cannot read '/no/such.json': No such file or directory\n");
+  EXPECT_TRUE(missing.out.empty());
+  EXPECT_EQ(run_loadgen({"merge", "--help"}).exit_code, 0);
+  EXPECT_EQ(run_loadgen({"merge"}).exit_code, 2);
 }
 
 TEST(LoadgenCli, HelpExitsZero) {

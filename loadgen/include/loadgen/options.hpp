@@ -45,10 +45,12 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// What the command line asked for: a run, or text to print (help, version) and exit 0.
+// What the command line asked for: a run, text to print (help, version) and exit 0, or
+// `loadgen merge FILE...`: the reports to merge (merge.hpp).
 struct Command {
   Options options;
   std::optional<std::string> print_and_exit;
+  std::vector<std::string> merge_files;
 };
 
 Command parse_command_line(int argc, const char* const* argv);
