@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -29,10 +30,17 @@ json checks_json(const std::vector<CheckResult>& checks) {
   return out;
 }
 
-CheckResult failed(const std::string& name, std::string detail) {
+// A detail on one line: a server's stderr quoted in an error may end in (or hold) newlines.
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+CheckResult failed(const std::string& name, const std::string& detail) {
   CheckResult c;
   c.name = name;
-  c.detail = std::move(detail);
+  c.detail = one_line(detail);
   return c;
 }
 
@@ -163,10 +171,9 @@ VerifyOutcome verify_servers(const RunContext& context, bool slow_checks) {
         const auto failures = all.failures();
         const auto first = std::find_if(failures.begin(), failures.end(),
                                         [](const CheckResult& c) { return !c.timing; });
-        context.progress->note(
-            fmt::format("verify: {} FAILED ({}: {}; {} checks failed); it is "
-                        "not benchmarked",
-                        server->name, first->name, first->detail, failures.size()));
+        context.progress->note(fmt::format(
+            "verify: {} FAILED ({}: {}; {} of {} checks failed); it is not benchmarked",
+            server->name, first->name, first->detail, failures.size(), all.checks.size()));
       }
     } else if (!warnings.empty()) {
       outcome.warned_servers.push_back(server->name);
