@@ -52,17 +52,22 @@ Estimate not_measured(std::string estimator, std::string why) {
   return e;
 }
 
-// Pairs the rounds two servers share (both had a counted sample in that round).
+// Pairs the rounds two servers share (both had a counted sample in that round). Each sample
+// pairs at most once, so a repeated round number cannot pair one sample with two.
 struct Pairs {
   std::vector<double> a, b;
+  std::vector<int> rounds;
 };
 Pairs pair_rounds(const Samples& a, const Samples& b) {
   Pairs out;
+  std::vector<bool> used(b.values.size(), false);
   for (std::size_t i = 0; i < a.values.size(); ++i) {
     for (std::size_t j = 0; j < b.values.size(); ++j) {
-      if (a.rounds[i] == b.rounds[j]) {
+      if (!used[j] && a.rounds[i] == b.rounds[j]) {
+        used[j] = true;
         out.a.push_back(a.values[i]);
         out.b.push_back(b.values[j]);
+        out.rounds.push_back(a.rounds[i]);
         break;
       }
     }
@@ -115,15 +120,9 @@ Samples Figures::samples(const Selection& selection, const std::string& server) 
     out.invalid = a.invalid + b.invalid;
     out.left_out_loadgen_bound = a.left_out_loadgen_bound + b.left_out_loadgen_bound;
     const Pairs pairs = pair_rounds(a, b);
-    for (std::size_t i = 0, j = 0; i < a.values.size(); ++i) {
-      for (std::size_t k = 0; k < b.values.size(); ++k) {
-        if (a.rounds[i] == b.rounds[k]) {
-          out.values.push_back(pairs.a[j] - pairs.b[j]);
-          out.rounds.push_back(a.rounds[i]);
-          ++j;
-          break;
-        }
-      }
+    for (std::size_t i = 0; i < pairs.a.size(); ++i) {
+      out.values.push_back(pairs.a[i] - pairs.b[i]);
+      out.rounds.push_back(pairs.rounds[i]);
     }
     return out;
   }
@@ -150,6 +149,8 @@ Samples Figures::samples(const Selection& selection, const std::string& server) 
         if (const auto v = metric_value(*metric, t)) {
           out.values.push_back(*v);
           out.rounds.push_back(t.value("repetition", 0));
+        } else {
+          ++out.without_value;
         }
       }
       break;
@@ -157,11 +158,19 @@ Samples Figures::samples(const Selection& selection, const std::string& server) 
       for (const json& sweep : field(results_, "sweeps")) {
         if (sweep.value("name", std::string()) != selection.sweep) continue;
         const json& c = field(field(sweep, "capacity"), server.c_str());
-        if (const auto v = metric_value(*metric, c)) {
-          out.values.push_back(*v);
+        // The capacity lies in [rate held, first rate failed). A search that failed at its first
+        // probe held nothing below it (0); one that stopped at a generator-bound failure only
+        // knows its floor (the failure may have been the generator's).
+        const json& failed = field(c, "failed_rate");
+        const bool floor_only = field(c, "floor_only").is_boolean() && c["floor_only"].get<bool>();
+        std::optional<double> held = metric_value(*metric, c);
+        if (!held && failed.is_number() && !floor_only) held = 0.0;
+        if (held) {
+          out.values.push_back(*held);
           out.rounds.push_back(1);
-          const json& failed = field(c, "failed_rate");
-          if (failed.is_number()) out.bracket_high = failed.get<double>() * metric->scale;
+          if (failed.is_number() && !floor_only) {
+            out.bracket_high = failed.get<double>() * metric->scale;
+          }
         }
       }
       break;
@@ -210,6 +219,17 @@ Samples Figures::samples(const Selection& selection, const std::string& server) 
 std::string Figures::why_missing(const Selection& selection, const std::string& server) const {
   const Metric* m = selection.metric;
   if (!m) return "no metric";
+  if (!selection.minus_scenario.empty()) {
+    // A marginal: name the side that is missing.
+    Selection first = selection;
+    first.minus_scenario.clear();
+    Selection second = first;
+    second.scenario = selection.minus_scenario;
+    if (samples(first, server).values.empty()) return why_missing(first, server);
+    if (samples(second, server).values.empty()) return why_missing(second, server);
+    return fmt::format("no round of {} has both {} and {}", server, selection.scenario,
+                       selection.minus_scenario);
+  }
   const Samples s = samples(selection, server);
   switch (m->source) {
     case MetricSource::trials: {
@@ -218,16 +238,30 @@ std::string Figures::why_missing(const Selection& selection, const std::string& 
         where = fmt::format("sweep {}{}", selection.sweep,
                             selection.point.empty() ? "" : ", point " + selection.point);
       }
-      if (s.left_out_loadgen_bound > 0 && s.values.empty()) {
+      if (s.left_out_loadgen_bound > 0 && s.values.empty() && s.without_value == 0) {
         return fmt::format("{}: every valid trial of {} was load-generator-bound ({}), so its {} "
                            "describes the generator",
                            where, server, s.left_out_loadgen_bound, m->name);
+      }
+      if (s.without_value > 0) {
+        return fmt::format("{}: the {} valid trial(s) of {} carry no {}", where, s.without_value,
+                           server, m->name);
       }
       if (s.invalid > 0) {
         return fmt::format("{}: every trial of {} was invalid ({})", where, server, s.invalid);
       }
       if (std::find(servers_.begin(), servers_.end(), server) == servers_.end()) {
         return fmt::format("server '{}' is not in this run", server);
+      }
+      if (!selection.sweep.empty() && !selection.point.empty()) {
+        for (const json& sweep : field(results_, "sweeps")) {
+          if (sweep.value("name", std::string()) != selection.sweep) continue;
+          for (const json& p : field(sweep, "points")) {
+            if (text_of(field(p, "label")) == selection.point && field(p, "skipped").is_string()) {
+              return fmt::format("{} was skipped: {}", where, p["skipped"].get<std::string>());
+            }
+          }
+        }
       }
       if (!selection.sweep.empty()) {
         return fmt::format("{} was not run in the {} profile (run --profile full, or a profile "
@@ -239,6 +273,20 @@ std::string Figures::why_missing(const Selection& selection, const std::string& 
                          where, profile_, selection.scenario);
     }
     case MetricSource::capacity:
+      for (const json& sweep : field(results_, "sweeps")) {
+        if (sweep.value("name", std::string()) != selection.sweep) continue;
+        const json& c = field(field(sweep, "capacity"), server.c_str());
+        if (field(c, "error").is_string()) {
+          return fmt::format("the capacity search of {} in sweep {} failed: {}", server,
+                             selection.sweep, c["error"].get<std::string>());
+        }
+        if (c.is_object()) {
+          const bool floor_only = field(c, "floor_only").is_boolean() && c["floor_only"].get<bool>();
+          return fmt::format("the capacity search of {} in sweep {} held no rate{}", server,
+                             selection.sweep,
+                             floor_only ? " before the generator side became the bottleneck" : "");
+        }
+      }
       return fmt::format("no capacity of {} from sweep {} in the {} profile (run --profile full)",
                          server, selection.sweep, profile_);
     case MetricSource::builds:

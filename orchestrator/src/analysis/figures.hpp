@@ -42,8 +42,10 @@ struct Samples {
   std::vector<int> rounds;
   int left_out_loadgen_bound = 0;  // valid trials left out: the generator was the bottleneck
   int invalid = 0;                 // trials that were invalid (never counted)
+  int without_value = 0;           // counted trials whose row lacks the metric
   bool exact = false;              // file sizes: one value is the whole truth
-  std::optional<double> bracket_high;  // capacity: the first rate that failed (or none)
+  std::optional<double> bracket_high;  // capacity: the first rate that failed (none when no
+                                       // rate failed, or the failure was the generator's)
 };
 
 struct Estimate {

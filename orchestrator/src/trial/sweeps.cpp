@@ -233,7 +233,9 @@ std::optional<double> rate_for_cpu_share(const std::vector<CapacityProbe>& probe
     }
   }
   if (curve.size() < 2) {
-    // One point: CPU share through the origin (it is at least that near zero load).
+    // One point: below it, CPU share through the origin (it is at least that near zero load);
+    // above it, unknown (the server was never seen holding that much).
+    if (share > curve.front()->cpu_share) return std::nullopt;
     return curve.front()->rate * share / curve.front()->cpu_share;
   }
   if (share < curve.front()->cpu_share) {
