@@ -18,7 +18,7 @@ const (
 	addFieldLine   = "ExtraField int `json:\"extra_field\"`"
 )
 
-// serverSources reads go.mod and every non-test Go file of the server, by name.
+// serverSources reads go.mod, go.sum and every non-test Go file of the server, by name.
 func serverSources(t *testing.T) map[string]string {
 	t.Helper()
 	names, err := filepath.Glob("*.go")
@@ -26,7 +26,7 @@ func serverSources(t *testing.T) map[string]string {
 		t.Fatal(err)
 	}
 	sources := map[string]string{}
-	for _, name := range append(names, "go.mod") {
+	for _, name := range append(names, "go.mod", "go.sum") {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 const helloWorld = "Hello, World!"
@@ -38,16 +41,18 @@ type user struct {
 	// hellobench:add-field
 }
 
-// service answers every route; store is the --live-mb store, read-only once serving.
+// service answers every route; store is the --live-mb store, read-only once serving; db is the
+// --db pool behind /db/... (nil without --db).
 type service struct {
 	store []record
+	db    *database
 }
 
 // NewHandler routes requests by exact raw path. http.ServeMux is not used: its "/" pattern
 // matches every path, it redirects unclean paths such as //json where the other servers answer
 // 404, and it matches the percent-decoded path (/%6Ason would be /json).
-func NewHandler(store []record) http.Handler {
-	return &service{store: store}
+func NewHandler(store []record, db *database) http.Handler {
+	return &service{store: store, db: db}
 }
 
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,17 +79,31 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if allow(w, r, http.MethodPost) {
 			s.handleOrders(w, r)
 		}
-	default:
-		// /users/{id}: the id is the rest of the path; a further segment is another path.
-		id, ok := strings.CutPrefix(path, "/users/")
-		if !ok || strings.Contains(id, "/") {
-			writeText(w, http.StatusNotFound, "Not Found")
-			return
-		}
+	case "/db/sleep":
 		if allow(w, r, http.MethodGet) {
-			s.handleUserByID(w, id)
+			s.handleDBSleep(w, r, query)
+		}
+	default:
+		// /users/{id} and /db/users/{id}: the id is the rest of the path; a further segment is
+		// another path.
+		if id, ok := pathID(path, "/users/"); ok {
+			if allow(w, r, http.MethodGet) {
+				s.handleUserByID(w, id)
+			}
+		} else if id, ok := pathID(path, "/db/users/"); ok {
+			if allow(w, r, http.MethodGet) {
+				s.handleDBUser(w, r, id)
+			}
+		} else {
+			writeText(w, http.StatusNotFound, "Not Found")
 		}
 	}
+}
+
+// pathID is the {id} of a path prefix+"{id}", where {id} holds no further '/'.
+func pathID(path, prefix string) (string, bool) {
+	id, ok := strings.CutPrefix(path, prefix)
+	return id, ok && !strings.Contains(id, "/")
 }
 
 // allow answers 405 with Allow unless the request's method is method.
@@ -167,12 +186,9 @@ func handleUser(w http.ResponseWriter, r *http.Request) {
 // handleIO stands in for a database call: it waits on a timer, which parks only this
 // goroutine, never an OS thread.
 func handleIO(w http.ResponseWriter, r *http.Request, query string) {
-	// The first ms=, not percent-decoded. ParseUint takes decimal digits only: no sign, no
-	// spaces, no fraction, no %35.
-	value, _ := rawQueryValue(query, "ms")
-	ms, err := strconv.ParseUint(value, 10, 64)
-	if err != nil || ms > maxIOWaitMillis {
-		writeText(w, http.StatusBadRequest, "ms must be an integer 0..10000")
+	ms, ok := parseWait(query)
+	if !ok {
+		writeText(w, http.StatusBadRequest, badWait)
 		return
 	}
 	timer := time.NewTimer(time.Duration(ms) * time.Millisecond)
@@ -185,21 +201,80 @@ func handleIO(w http.ResponseWriter, r *http.Request, query string) {
 	}
 }
 
+const badWait = "ms must be an integer 0..10000"
+
+// parseWait reads the wait of /io and /db/sleep: the first ms= of the raw query, not
+// percent-decoded. ParseUint takes decimal digits only: no sign, no spaces, no fraction, no %35.
+func parseWait(query string) (uint64, bool) {
+	value, _ := rawQueryValue(query, "ms")
+	ms, err := strconv.ParseUint(value, 10, 64)
+	return ms, err == nil && ms <= maxIOWaitMillis
+}
+
 // maxIDDigits is the longest id /users/{id} takes: 18 digits always fit an int64.
 const maxIDDigits = 18
 
+const badID = "id must be a decimal integer"
+
+// parseID reads the {id} of /users/{id} and /db/users/{id}: 1 to 18 ASCII digits.
+func parseID(id string) (int64, bool) {
+	if len(id) < 1 || len(id) > maxIDDigits || strings.IndexFunc(id, notDigit) >= 0 {
+		return 0, false
+	}
+	i, _ := strconv.ParseInt(id, 10, 64) // cannot fail: 1 to 18 digits
+	return i, true
+}
+
 // handleUserByID answers GET /users/{id} from the store.
 func (s *service) handleUserByID(w http.ResponseWriter, id string) {
-	if len(id) < 1 || len(id) > maxIDDigits || strings.IndexFunc(id, notDigit) >= 0 {
-		writeText(w, http.StatusBadRequest, "id must be a decimal integer")
+	i, ok := parseID(id)
+	if !ok {
+		writeText(w, http.StatusBadRequest, badID)
 		return
 	}
-	i, _ := strconv.ParseUint(id, 10, 64) // cannot fail: 1 to 18 digits
-	if i >= uint64(len(s.store)) {
+	if i >= int64(len(s.store)) {
 		writeText(w, http.StatusNotFound, "Not Found")
 		return
 	}
 	writeJSON(w, &s.store[i])
+}
+
+const dbUnavailable = "database unavailable"
+
+// handleDBUser answers GET /db/users/{id} from row id of table users, serialised as
+// /users/{id} serialises the store's record (the same struct).
+func (s *service) handleDBUser(w http.ResponseWriter, r *http.Request, id string) {
+	i, ok := parseID(id)
+	if !ok {
+		writeText(w, http.StatusBadRequest, badID)
+		return
+	}
+	rec, err := s.db.user(r.Context(), i)
+	switch {
+	case err == nil:
+		writeJSON(w, &rec)
+	case errors.Is(err, pgx.ErrNoRows):
+		writeText(w, http.StatusNotFound, "Not Found")
+	default:
+		// No --db, no connection within 5 s, a connection lost, the server gone. (When the
+		// client has gone away, this answer goes nowhere.)
+		writeText(w, http.StatusServiceUnavailable, dbUnavailable)
+	}
+}
+
+// handleDBSleep answers GET /db/sleep?ms=N: SELECT pg_sleep(N/1000) on a pooled connection,
+// then the GET / answer.
+func (s *service) handleDBSleep(w http.ResponseWriter, r *http.Request, query string) {
+	ms, ok := parseWait(query)
+	if !ok {
+		writeText(w, http.StatusBadRequest, badWait)
+		return
+	}
+	if err := s.db.sleep(r.Context(), ms); err != nil {
+		writeText(w, http.StatusServiceUnavailable, dbUnavailable)
+		return
+	}
+	writeText(w, http.StatusOK, helloWorld)
 }
 
 func notDigit(c rune) bool { return c < '0' || c > '9' }

@@ -30,7 +30,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 // benchmarkRoute runs the handler (with the --live-mb 1 store) for one request made by
 // newRequest, expecting a 200 of wantBytes; run with `go test -run '^$' -bench Route -benchmem`.
 func benchmarkRoute(b *testing.B, newRequest func() *http.Request, wantBytes int) {
-	handler := NewHandler(buildStore(1))
+	handler := NewHandler(buildStore(1), nil)
 	w := &discardWriter{header: http.Header{}}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // defaultConfig holds the limits every hellobench server shares (CONTRACT.md, section 1).
@@ -37,6 +39,10 @@ type options struct {
 	bind    string
 	threads int
 	liveMB  int
+	// dbPool is --db-pool, or its default (2 per thread, at most maxDBPool).
+	dbPool int
+	// db is the pool's configuration from --db and --db-pool; nil without --db.
+	db *pgxpool.Config
 }
 
 func main() {
@@ -47,7 +53,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	opts, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(stdout, "usage: go-server [--port N] [--bind ADDR] [--threads N] [--live-mb N]")
+		fmt.Fprintln(stdout, "usage: go-server [--port N] [--bind ADDR] [--threads N] [--live-mb N] [--db CONNINFO] [--db-pool N]")
 		return 0
 	}
 	if err != nil {
@@ -68,30 +74,47 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// The store is built after Listen, so a port that cannot be bound fails at once, and before
 	// the listening line: a client that connects earlier waits in the accept queue.
 	store := buildStore(opts.liveMB)
+	// With --db, the ready line waits until a pooled connection answers SELECT 1 (at most 10 s).
+	var db *database
+	if opts.db != nil {
+		db, err = openDatabase(ctx, opts.db, dbStartTimeout, stderr)
+		if errors.Is(err, context.Canceled) {
+			return 0 // SIGTERM or SIGINT while waiting
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "go-server: --db: %v\n", err)
+			return 1
+		}
+		defer db.close()
+	}
 	// os.Stdout is unbuffered: the line is out when Fprintf returns.
 	fmt.Fprintf(stdout, "listening on %s\n", ln.Addr())
 
-	if err := serve(ctx, NewServer(defaultConfig, store), ln, defaultConfig.ShutdownTimeout); err != nil {
+	if err := serve(ctx, NewServer(defaultConfig, store, db), ln, defaultConfig.ShutdownTimeout); err != nil {
 		fmt.Fprintf(stderr, "go-server: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// parseArgs reads --port, --bind, --threads and --live-mb (one or two leading dashes,
-// "--port 8080" or "--port=8080"). The error is one line naming the flag.
+// parseArgs reads --port, --bind, --threads, --live-mb, --db and --db-pool (one or two leading
+// dashes, "--port 8080" or "--port=8080"). The error is one line naming the flag.
 func parseArgs(args []string) (options, error) {
 	opts := options{}
-	var liveMB string
+	var liveMB, db, dbPool string
 	fs := flag.NewFlagSet("go-server", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the caller prints the error as one line, not flag's usage text
 	fs.IntVar(&opts.port, "port", 8080, "TCP port; 0 picks a free one")
 	fs.StringVar(&opts.bind, "bind", "127.0.0.1", "IP address to listen on")
 	fs.IntVar(&opts.threads, "threads", runtime.NumCPU(), "GOMAXPROCS; default: CPUs in the affinity mask")
 	fs.StringVar(&liveMB, "live-mb", "0", "MiB of user records to hold in memory (N*1024 records)")
+	fs.StringVar(&db, "db", "", "PostgreSQL connection string or URI for /db/...")
+	fs.StringVar(&dbPool, "db-pool", "", "connections in the --db pool; default 2 per thread")
 	if err := fs.Parse(args); err != nil {
 		return opts, err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	if fs.NArg() > 0 {
 		return opts, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -110,6 +133,21 @@ func parseArgs(args []string) (options, error) {
 		return opts, fmt.Errorf("--live-mb: %q is not a whole number of MiB (0..%d)", liveMB, maxLiveMB)
 	}
 	opts.liveMB = int(n)
+	opts.dbPool = min(2*opts.threads, maxDBPool)
+	if given["db-pool"] {
+		n, err := strconv.ParseUint(dbPool, 10, 16)
+		if err != nil || n < 1 || n > maxDBPool {
+			return opts, fmt.Errorf("--db-pool: %q is not a number of connections (1..%d)", dbPool, maxDBPool)
+		}
+		opts.dbPool = int(n)
+	}
+	if given["db"] {
+		cfg, err := parseDBConfig(db, opts.dbPool)
+		if err != nil {
+			return opts, fmt.Errorf("--db: not a connection string: %s", oneLine(err))
+		}
+		opts.db = cfg
+	}
 	return opts, nil
 }
 

@@ -141,7 +141,7 @@ func runToExit(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestParseArgsDefaults(t *testing.T) {
 	opts, err := parseArgs(nil)
-	want := options{port: 8080, bind: "127.0.0.1", threads: runtime.NumCPU()}
+	want := options{port: 8080, bind: "127.0.0.1", threads: runtime.NumCPU(), dbPool: min(2*runtime.NumCPU(), 1024)}
 	if err != nil || opts != want {
 		t.Errorf("parseArgs() = %+v, %v; want %+v", opts, err, want)
 	}
@@ -154,7 +154,7 @@ func TestParseArgsTakesOneOrTwoDashesAndEqualsForms(t *testing.T) {
 		{"-port", "9000", "-bind", "::1", "-threads", "3"},
 	} {
 		opts, err := parseArgs(args)
-		want := options{port: 9000, bind: "::1", threads: 3}
+		want := options{port: 9000, bind: "::1", threads: 3, dbPool: 6}
 		if err != nil || opts != want {
 			t.Errorf("parseArgs(%q) = %+v, %v; want %+v", args, opts, err, want)
 		}
@@ -177,6 +177,17 @@ func TestBadArgumentsExitWith2AndOneLineNamingTheProblem(t *testing.T) {
 		{[]string{"--bind", "999.0.0.1"}, "--bind"},
 		{[]string{"--verbose"}, "verbose"},
 		{[]string{"--port", "0", "extra"}, `"extra"`},
+		{[]string{"--db", ""}, "--db"},
+		{[]string{"--db", "   "}, "--db"},
+		{[]string{"--db", "not a conninfo"}, "--db"},
+		{[]string{"--db", "postgresql://u:secret@[::1"}, "--db"},
+		{[]string{"--db"}, "db"},
+		{[]string{"--db-pool", "0"}, "--db-pool"},
+		{[]string{"--db-pool", "1025"}, "--db-pool"},
+		{[]string{"--db-pool", "-1"}, "--db-pool"},
+		{[]string{"--db-pool", "four"}, "--db-pool"},
+		{[]string{"--db-pool", ""}, "--db-pool"},
+		{[]string{"--db-pool", "4", "--db", "host=/nowhere port=x"}, "--db"},
 	} {
 		code, stdout, stderr := runToExit(t, tc.args...)
 		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")

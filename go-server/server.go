@@ -19,10 +19,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// NewServer returns the HTTP server, not yet serving, answering /users and /orders from store.
-func NewServer(cfg Config, store []record) *http.Server {
+// NewServer returns the HTTP server, not yet serving, answering /users and /orders from store
+// and /db/... from db (503 when db is nil).
+func NewServer(cfg Config, store []record, db *database) *http.Server {
 	return &http.Server{
-		Handler:           NewHandler(store),
+		Handler:           NewHandler(store, db),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,

@@ -26,7 +26,7 @@ func startServer(t *testing.T, cfg Config) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(cfg, nil)
+	srv := NewServer(cfg, nil, nil)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
@@ -275,7 +275,7 @@ func TestHandlersSetContentLengthThemselves(t *testing.T) {
 	// alone: its own header keeps any body size, or a flush, from being chunked.
 	for _, target := range []string{"/", "/json", "/user", "/io?ms=0", "/io", "/nope"} {
 		recorder := httptest.NewRecorder()
-		NewHandler(nil).ServeHTTP(recorder, httptest.NewRequest(http.MethodGet, target, nil))
+		NewHandler(nil, nil).ServeHTTP(recorder, httptest.NewRequest(http.MethodGet, target, nil))
 		if got, want := recorder.Header().Get("Content-Length"), fmt.Sprint(recorder.Body.Len()); got != want {
 			t.Errorf("GET %s: the handler set Content-Length %q, want %s", target, got, want)
 		}

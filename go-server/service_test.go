@@ -96,9 +96,16 @@ func TestServiceVectors(t *testing.T) {
 		t.Fatalf("%d vectors, want 80 or more", len(vectors))
 	}
 	p := startProcess(t, nil, "--port", "0", "--live-mb", strconv.Itoa(liveMB))
+	replayVectors(t, p.addr, vectors)
+}
+
+// replayVectors sends each vector on its own keep-alive connection to addr, expects its answer
+// exactly, then GET / -> 200 on the same connection.
+func replayVectors(t *testing.T, addr string, vectors []serviceVector) {
+	t.Helper()
 	for _, v := range vectors {
 		t.Run(v.Name, func(t *testing.T) {
-			conn := dial(t, p.addr)
+			conn := dial(t, addr)
 			r := bufio.NewReader(conn)
 			send(t, conn, v.rawRequest(t))
 			resp, body := readResponse(t, r)
@@ -235,7 +242,7 @@ func startStoreServer(t *testing.T, liveMB int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(defaultConfig, buildStore(liveMB))
+	srv := NewServer(defaultConfig, buildStore(liveMB), nil)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()
