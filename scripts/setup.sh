@@ -11,7 +11,7 @@ DEBIAN_PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   wrk curl binutils python3  # python3: loadgen/bench/compare-wrk.sh reads JSON with it
   clang libclang-rt-14-dev clang-format
-  liburing-dev                       # loadgen's io_uring engine
+  liburing-dev zlib1g-dev            # loadgen: the io_uring engine; HdrHistogram's compressed log format
   postgresql libpq-dev               # the database behind the I/O routes (private per run)
   cloc                               # the loc claim: lines of code, counted the same way for all
   podman runc debootstrap uidmap     # the container build loop and the CI image (podman + runc)

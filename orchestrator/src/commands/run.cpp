@@ -22,6 +22,7 @@
 #include "trial/launch.hpp"
 #include "trial/process.hpp"
 #include "trial/trials.hpp"
+#include "trial/database.hpp"
 #include "verify/verify_servers.hpp"
 
 namespace hellobench {
@@ -91,6 +92,39 @@ int command_run(const Options& options, std::FILE* out) {
     doc["failures"].push_back("verify: the servers' answers differ (parity)");
   }
   save(run_dir, doc);
+
+  // The database behind the database scenarios: the user's (--db), or a private PostgreSQL for
+  // this run, on the CPU set [database] names, loaded with the --live-mb records.
+  std::unique_ptr<PrivateDatabase> database;
+  bool wants_database = false;
+  for (const ScenarioConfig* s : scenarios) wants_database = wants_database || needs_database(*s);
+  for (const SweepConfig* s : sweeps) {
+    wants_database = wants_database || needs_database(*config.find_scenario(s->scenario));
+  }
+  if (wants_database) {
+    context.database_records = static_cast<long>(config.database.live_mb) * 1024;
+    if (!options.db.empty()) {
+      context.database_uri = options.db;
+      doc["database"] = {{"uri", options.db}, {"private", false},
+                         {"records_assumed", context.database_records}};
+    } else {
+      progress.note(fmt::format("starting a private PostgreSQL ({} records)",
+                                context.database_records));
+      DatabaseOptions db_options;
+      db_options.parent_dir = fs::temp_directory_path();
+      db_options.cpus = config.database.cpus == "server" ? plan.server : plan.generator;
+      db_options.records = context.database_records;
+      db_options.max_connections = config.database.max_connections;
+      db_options.users_sql = users_sql_path(config.base_dir);
+      db_options.log_dir = run_dir / "logs" / "database";
+      database = PrivateDatabase::start(db_options);
+      context.database_uri = database->uri();
+      context.private_database = database.get();
+      doc["database"] = database->describe();
+      doc["database"]["cpu_set"] = config.database.cpus;
+    }
+    save(run_dir, doc);
+  }
 
   std::erase_if(context.servers, [&](const ServerConfig* s) {
     return std::find(verified.failed_servers.begin(), verified.failed_servers.end(), s->name) !=

@@ -568,8 +568,8 @@ Config parse_config(const std::string& text, const fs::path& file) {
   }
   r.only_keys(
       root, "top level",
-      {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep", "profile",
-       "claim"});
+      {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep", "database",
+       "profile", "claim"});
 
   Config config;
   config.file = file;
@@ -603,6 +603,16 @@ Config parse_config(const std::string& text, const fs::path& file) {
     config.scenarios.push_back(read_scenario(r, *scenario_tables[i], i, config.base_dir));
   }
   reject_duplicates(r, config.scenarios, scenario_tables, "scenario");
+
+  if (const toml::table* db = r.table(root, "database", "top level")) {
+    r.only_keys(*db, "database", {"live_mb", "max_connections", "cpus"});
+    config.database.live_mb = r.integer(*db, "live_mb", "database", 100, 1);
+    config.database.max_connections = r.integer(*db, "max_connections", "database", 400, 10);
+    config.database.cpus = r.string(*db, "cpus", "database", std::string("generator"));
+    if (config.database.cpus != "generator" && config.database.cpus != "server") {
+      r.fail(*db->get("cpus"), "database.cpus: expected 'generator' or 'server'");
+    }
+  }
 
   const auto sweep_tables = r.tables(root, "sweep");
   for (std::size_t i = 0; i < sweep_tables.size(); ++i) {

@@ -165,6 +165,13 @@ struct ClaimConfig {
   std::string where;
 };
 
+// The private PostgreSQL a run starts when a scenario's settings name {database}.
+struct DatabaseConfig {
+  int live_mb = 100;            // rows of the users table: live_mb * 1024 (the --live-mb records)
+  int max_connections = 400;    // the servers' pools for 80-150 ms waits are large
+  std::string cpus = "generator";  // the CPU set it runs on: "generator" or "server"
+};
+
 struct Config {
   std::filesystem::path file;      // absolute path of the file read
   std::filesystem::path base_dir;  // its folder: relative paths resolve against it
@@ -175,6 +182,7 @@ struct Config {
   std::vector<ServerConfig> servers;
   std::vector<ScenarioConfig> scenarios;
   std::vector<SweepConfig> sweeps;
+  DatabaseConfig database;
   std::map<std::string, ProfileConfig> profiles;
   std::vector<ClaimConfig> claims;
 

@@ -35,12 +35,16 @@ namespace {
 // unreaped children (never a recycled pid).
 constexpr std::size_t kMaxChildren = 1024;
 std::atomic<pid_t> g_children[kMaxChildren];
+std::atomic<int> g_stop_signals[kMaxChildren];  // the signal kill_all_children sends, per slot
 static_assert(std::atomic<pid_t>::is_always_lock_free);
 
-bool register_child(pid_t pid) {
-  for (auto& slot : g_children) {
+bool register_child(pid_t pid, int stop_signal) {
+  for (std::size_t i = 0; i < kMaxChildren; ++i) {
     pid_t expected = 0;
-    if (slot.compare_exchange_strong(expected, pid)) return true;
+    if (g_children[i].compare_exchange_strong(expected, pid)) {
+      g_stop_signals[i].store(stop_signal);
+      return true;
+    }
   }
   return false;
 }
@@ -319,6 +323,7 @@ Process Process::spawn(const ProcessSpec& spec) {
   pthread_sigmask(SIG_SETMASK, &all_signals, &old_mask);
 
   const pid_t parent_pid = ::getpid();
+  const int stop_signal = spec.stop_signal > 0 ? spec.stop_signal : SIGKILL;
   state->started_at = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -326,7 +331,7 @@ Process Process::spawn(const ProcessSpec& spec) {
     const int report = report_write.get();
     // Dies with the parent. Caveat of Linux: "parent" is the thread that forked, so spawn
     // from a thread that outlives the child.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::prctl(PR_SET_PDEATHSIG, stop_signal);
     if (::getppid() != parent_pid) child_fail(report, ChildStage::parent_died, ESRCH);
     // Ignored signals and the signal mask survive exec: give the program a clean slate.
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -359,7 +364,7 @@ Process Process::spawn(const ProcessSpec& spec) {
     throw ProcessError(fmt::format("cannot run '{}': fork: {}", program, errno_text(fork_error)));
   }
   state->pid = pid;
-  const bool registered = register_child(pid);
+  const bool registered = register_child(pid, stop_signal);
   report_write.reset();
 
   // Exec succeeded when the pipe closes with nothing in it (close-on-exec).
@@ -509,9 +514,10 @@ std::string Process::stderr_text() const {
 }
 
 void kill_all_children() noexcept {
-  for (auto& slot : g_children) {
-    pid_t pid = slot.load();
-    if (pid > 0) ::kill(pid, SIGKILL);
+  for (std::size_t i = 0; i < kMaxChildren; ++i) {
+    const pid_t pid = g_children[i].load();
+    const int stop_signal = g_stop_signals[i].load();
+    if (pid > 0) ::kill(pid, stop_signal > 0 ? stop_signal : SIGKILL);
   }
 }
 

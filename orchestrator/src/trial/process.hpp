@@ -29,6 +29,10 @@ struct ProcessSpec {
   std::vector<std::pair<std::string, std::string>> env;     // set on top of the inherited environment
   std::filesystem::path stdout_path;  // empty: a private temporary file
   std::filesystem::path stderr_path;  // empty: a private temporary file
+  // The signal the child gets when the orchestrator dies (PR_SET_PDEATHSIG) or is interrupted
+  // (kill_all_children). SIGKILL for everything but a supervisor that must clean up after its
+  // own children (the private database's guard takes SIGTERM, stops PostgreSQL, removes it).
+  int stop_signal = 9;  // SIGKILL
 };
 
 class Process {
@@ -81,7 +85,8 @@ class Process {
   State* state_ = nullptr;  // owned; pimpl keeps the header free of platform details
 };
 
-// SIGKILLs every child spawned by this process that is still running (async-signal-safe).
+// Sends every child spawned by this process that is still running its stop_signal (SIGKILL
+// unless the spec said otherwise; async-signal-safe).
 void kill_all_children() noexcept;
 
 // A folder (the build scratch copies) to delete when the orchestrator is interrupted; one at a

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "core/errors.hpp"
+#include "trial/database.hpp"
 #include "trial/generator.hpp"
 #include "trial/launch.hpp"
 #include "trial/sampler.hpp"
@@ -215,6 +216,13 @@ WindowMeasurement measure_window(const RunContext& context, int pid, Generator& 
   return m;
 }
 
+bool needs_database(const ScenarioConfig& scenario) {
+  for (const auto& [name, value] : scenario.settings) {
+    if (value.find("{database}") != std::string::npos) return true;
+  }
+  return false;
+}
+
 TrialPlan plan_trial(const ProfileConfig& profile, const ScenarioConfig& scenario,
                      const ServerConfig& server, int repetition) {
   TrialPlan plan;
@@ -257,6 +265,8 @@ LoadSpec load_spec_for(const RunContext& context, const TrialPlan& plan, const s
     const long records = std::stol(live->second) * 1024;
     vars["last_id"] = std::to_string(std::max(0L, records - 1));
   }
+  // {last_db_id}: the last row of the run's users table.
+  vars["last_db_id"] = std::to_string(std::max(0L, context.database_records - 1));
   for (const auto& [name, distribution] : scenario.draws) {
     spec.draws[name] = expand(distribution, vars);
   }
@@ -304,12 +314,19 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
     if (context.progress) context.progress->note(fmt::format("{}: invalid: {}", trial_label(plan), reason));
   };
 
+  const bool uses_database = needs_database(scenario);
+  if (uses_database && context.database_uri.empty()) {
+    invalid("the scenario needs a database and the run has none");
+    return row;
+  }
   LaunchOptions launch;
   launch.bin_dir = context.bin_dir;
   launch.bind = context.config->bind;
   launch.cpus = context.cpus.server;
   launch.log_dir = log_dir;
-  launch.settings = plan.settings;
+  for (const auto& [name, value] : plan.settings) {
+    launch.settings[name] = expand(value, {{"database", context.database_uri}});
+  }
   std::optional<RunningServer> running;
   try {
     running.emplace(launch_server(server, launch));
@@ -352,7 +369,22 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
   const bool alive = running->process.running();
   const int exit_status = running->process.terminate(std::chrono::milliseconds(2000));
   row["server_exit_status"] = exit_status;
-  if (!alive) {
+  // A database that died under the trial makes it invalid (the servers answered 503 meanwhile);
+  // the private one is started again so the run goes on.
+  bool database_died = false;
+  if (uses_database && context.private_database && !context.private_database->alive()) {
+    database_died = true;
+    try {
+      context.private_database->restart();
+      row["database_restarted"] = true;
+    } catch (const std::exception& e) {
+      row["database_restarted"] = false;
+      row["database_error"] = e.what();
+    }
+  }
+  if (database_died) {
+    invalid("the database died during the trial (restarted for the next one)");
+  } else if (!alive) {
     ++outcome.failures;
     invalid(fmt::format("server exited during the trial (status {})", exit_status));
   } else if (failure) {

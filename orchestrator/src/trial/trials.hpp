@@ -25,7 +25,15 @@ struct RunContext {
   std::filesystem::path bin_dir;
   std::filesystem::path run_dir;  // logs go under run_dir/logs
   Progress* progress = nullptr;
+  // The database scenarios use ({database} in a setting): its URI and rows, and the private
+  // server when the run started one (checked after each trial that used it, restarted if dead).
+  std::string database_uri;
+  long database_records = 0;
+  class PrivateDatabase* private_database = nullptr;
 };
+
+// Whether a scenario needs the run's database (a setting names {database}).
+bool needs_database(const ScenarioConfig& scenario);
 
 struct TrialsOutcome {
   nlohmann::json trials = nlohmann::json::array();   // one row per trial (CONTRACT.md 2.2)
