@@ -158,10 +158,12 @@ std::optional<std::time_t> parse_imf_fixdate(const std::string& text) {
   return t;
 }
 
+// The answer's size on the wire without its reason phrase: RFC 9112 section 4 makes the phrase
+// informational (a client ignores it), and net/http's phrases cannot be changed ("413 Request
+// Entity Too Large" where Beast and hyper say "Payload Too Large"; contract/README.md records it).
 std::size_t wire_size(const HttpResponse& response) {
   std::size_t size =
-      fmt::format("HTTP/1.{} {} {}\r\n", response.version % 10, response.status, response.reason)
-          .size();
+      fmt::format("HTTP/1.{} {} \r\n", response.version % 10, response.status).size();
   for (const auto& [name, value] : response.headers) size += name.size() + 2 + value.size() + 2;
   return size + 2 + response.body.size();
 }

@@ -36,8 +36,9 @@ struct CheckResult {
 struct ObservedAnswer {
   std::string body;
   std::vector<std::string> header_names;  // lower-case, sorted
-  // Size on the wire (status line, header lines, body), as received: equal sizes mean the
-  // servers send the same bytes but for the value of Date (always 29 bytes).
+  // Size on the wire (status line without its reason phrase, header lines, body), as received:
+  // equal sizes mean the servers send the same bytes but for the value of Date (always 29
+  // bytes) and the reason phrase (informational; net/http's cannot be changed).
   std::size_t wire_bytes = 0;
 };
 
