@@ -420,10 +420,13 @@ SweepConfig read_sweep(const Reader& r, const toml::table& t, std::size_t index)
     }
     point.label = r.string(p, "label", pc, std::string());
     if (point.label.empty()) {
+      // Percentages with {:g} (six significant figures): 0.07 * 100 reads "7", not
+      // "7.000000000000001".
       point.label = point.value      ? *point.value
                     : point.rate     ? fmt::format("{}/s", *point.rate)
-                    : point.fraction ? fmt::format("{}% of {}", *point.fraction * 100, point.of)
-                                     : fmt::format("{} at {}% CPU", point.of, *point.cpu_share * 100);
+                    : point.fraction ? fmt::format("{:g}% of {}", *point.fraction * 100, point.of)
+                                     : fmt::format("{} at {:g}% CPU", point.of,
+                                                   *point.cpu_share * 100);
     }
     if (!labels.insert(point.label).second) {
       r.fail(p, fmt::format("{}: duplicate label '{}'", pc, point.label));
