@@ -14,14 +14,23 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use crate::body::{self, BodyRead};
+use crate::db::{Db, DbError};
 use crate::orders::{parse_order, OrderError};
 use crate::store::Store;
 
 const HELLO: &str = "Hello, World!";
 const TEXT: &str = "text/plain; charset=utf-8";
 const JSON: &str = "application/json";
-/// The longest wait `/io` accepts, in milliseconds.
+/// The longest wait `/io` and `/db/sleep` accept, in milliseconds.
 const MAX_IO_WAIT_MS: u64 = 10_000;
+
+/// What the handlers share, read-only, with every request: the `--live-mb` store and the
+/// `--db` pool. `App::default()` is an empty store and no database.
+#[derive(Debug, Default)]
+pub struct App {
+    pub store: Store,
+    pub db: Option<Db>,
+}
 
 /// The `/json` object. `Cow` lets `/json` serialise a borrowed `&'static str` (no allocation
 /// per request, as before) while a parse, in the microbenchmarks, gets an owned `String`.
@@ -75,13 +84,13 @@ fn user() -> User {
 /// Answers one request. hyper adds `Date` and, for these fixed-size bodies, `Content-Length`.
 pub async fn handle(
     req: Request<Incoming>,
-    store: Arc<Store>,
+    app: Arc<App>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
     if parts.uri.path() == "/orders" {
-        return Ok(orders(&parts, body, &store).await);
+        return Ok(orders(&parts, body, &app.store).await);
     }
-    let mut response = route(&parts, &store).await;
+    let mut response = route(&parts, &app).await;
     // A body nobody needs is read and dropped, so that the connection can carry on.
     if !body::discard(body).await {
         close(&mut response);
@@ -90,12 +99,20 @@ pub async fn handle(
 }
 
 /// Every route but `/orders`, none of which reads a body.
-async fn route(req: &Parts, store: &Store) -> Response<Full<Bytes>> {
+async fn route(req: &Parts, app: &App) -> Response<Full<Bytes>> {
     let path = req.uri.path();
     if let Some(id) = path.strip_prefix("/users/") {
         if !id.contains('/') {
             return match req.method {
-                Method::GET => user_by_id(id, store),
+                Method::GET => user_by_id(id, &app.store),
+                _ => method_not_allowed("GET"),
+            };
+        }
+    }
+    if let Some(id) = path.strip_prefix("/db/users/") {
+        if !id.contains('/') {
+            return match req.method {
+                Method::GET => db_user(id, app.db.as_ref()).await,
                 _ => method_not_allowed("GET"),
             };
         }
@@ -106,29 +123,92 @@ async fn route(req: &Parts, store: &Store) -> Response<Full<Bytes>> {
             message: Cow::Borrowed(HELLO),
         }),
         (&Method::GET, "/user") => json(&user()),
-        (&Method::GET, "/io") => match io_wait(req.uri.query()) {
-            Some(wait) => {
+        (&Method::GET, "/io") => match wait_ms(req.uri.query()) {
+            Some(ms) => {
                 // A timer parks this task only, never a worker thread.
-                tokio::time::sleep(wait).await;
+                tokio::time::sleep(Duration::from_millis(ms)).await;
                 text(StatusCode::OK, HELLO)
             }
-            None => text(StatusCode::BAD_REQUEST, "ms must be an integer 0..10000"),
+            None => bad_wait(),
         },
-        (_, "/" | "/json" | "/user" | "/io") => method_not_allowed("GET"),
-        _ => text(StatusCode::NOT_FOUND, "Not Found"),
+        (&Method::GET, "/db/sleep") => match wait_ms(req.uri.query()) {
+            Some(ms) => db_sleep(ms, app.db.as_ref()).await,
+            None => bad_wait(),
+        },
+        (_, "/" | "/json" | "/user" | "/io" | "/db/sleep") => method_not_allowed("GET"),
+        _ => not_found(),
     }
 }
 
 /// `GET /users/{id}`: `id` is the raw path after `/users/` (never percent-decoded).
 fn user_by_id(id: &str, store: &Store) -> Response<Full<Bytes>> {
-    // 18 digits always fit a u64; 19 or more are refused, whatever their value.
-    if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return text(StatusCode::BAD_REQUEST, "id must be a decimal integer");
-    }
-    match id.parse().ok().and_then(|id| store.get(id)) {
+    let Some(id) = parse_id(id) else {
+        return bad_id();
+    };
+    match store.get(id) {
         Some(record) => json(record),
-        None => text(StatusCode::NOT_FOUND, "Not Found"),
+        None => not_found(),
     }
+}
+
+/// The `{id}` of `/users/{id}` and `/db/users/{id}`: 1 to 18 ASCII digits, leading zeros
+/// allowed. 18 digits always fit (an `i64` too); 19 or more are refused, whatever their value.
+fn parse_id(id: &str) -> Option<u64> {
+    if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok()
+}
+
+/// `GET /db/users/{id}`: the id checked first (400 without a query), then the row.
+async fn db_user(id: &str, db: Option<&Db>) -> Response<Full<Bytes>> {
+    let Some(id) = parse_id(id).and_then(|id| i64::try_from(id).ok()) else {
+        return bad_id();
+    };
+    let Some(db) = db else {
+        return db_unavailable();
+    };
+    match db.user(id).await {
+        // The store's `Record`, serialised as `/users/{id}` serialises it: the same bytes.
+        Ok(Some(record)) => json(&record),
+        Ok(None) => not_found(),
+        Err(error) => db_error(error),
+    }
+}
+
+/// `GET /db/sleep?ms=N`, `ms` already checked: `pg_sleep` on a pooled connection, then the
+/// `GET /` answer.
+async fn db_sleep(ms: u64, db: Option<&Db>) -> Response<Full<Bytes>> {
+    let Some(db) = db else {
+        return db_unavailable();
+    };
+    match db.sleep(ms).await {
+        Ok(()) => text(StatusCode::OK, HELLO),
+        Err(error) => db_error(error),
+    }
+}
+
+fn db_error(error: DbError) -> Response<Full<Bytes>> {
+    match error {
+        DbError::Unavailable => db_unavailable(),
+        DbError::BadRow => text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+    }
+}
+
+fn db_unavailable() -> Response<Full<Bytes>> {
+    text(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+}
+
+fn bad_id() -> Response<Full<Bytes>> {
+    text(StatusCode::BAD_REQUEST, "id must be a decimal integer")
+}
+
+fn bad_wait() -> Response<Full<Bytes>> {
+    text(StatusCode::BAD_REQUEST, "ms must be an integer 0..10000")
+}
+
+fn not_found() -> Response<Full<Bytes>> {
+    text(StatusCode::NOT_FOUND, "Not Found")
 }
 
 /// `POST /orders`, its checks in the contract's order: method, Content-Type, size, syntax,
@@ -210,16 +290,16 @@ fn close(response: &mut Response<Full<Bytes>>) {
         .insert(CONNECTION, HeaderValue::from_static("close"));
 }
 
-/// The `ms` query parameter of `/io` (its first occurrence): decimal digits only, 0..10000.
-fn io_wait(query: Option<&str>) -> Option<Duration> {
+/// The `ms` query parameter of `/io` and `/db/sleep` (its first occurrence): decimal digits
+/// only, 0..10000.
+fn wait_ms(query: Option<&str>) -> Option<u64> {
     let ms = query?
         .split('&')
         .find_map(|pair| pair.strip_prefix("ms="))?;
     if ms.is_empty() || !ms.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let ms: u64 = ms.parse().ok().filter(|&ms| ms <= MAX_IO_WAIT_MS)?;
-    Some(Duration::from_millis(ms))
+    ms.parse().ok().filter(|&ms| ms <= MAX_IO_WAIT_MS)
 }
 
 fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {

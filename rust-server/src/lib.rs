@@ -5,6 +5,7 @@
 
 mod args;
 mod body;
+mod db;
 mod handlers;
 mod orders;
 mod server;
@@ -12,7 +13,8 @@ mod store;
 mod timeouts;
 
 pub use args::{parse_args, Args, Command, USAGE};
-pub use handlers::{handle, Message};
+pub use db::{describe, parse_conninfo, Db, DbError, MAX_POOL, POOL_WAIT, STARTUP_WAIT};
+pub use handlers::{handle, App, Message};
 pub use orders::{from_json, parse_order, Item, Order, OrderAnswer, OrderError};
 pub use server::{serve, Config};
 pub use store::{Record, Store, BIO_BYTES, MAX_LIVE_MB, RECORDS_PER_MB};

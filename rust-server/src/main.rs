@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use rust_server::{parse_args, serve, Args, Command, Config, Store, USAGE};
+use rust_server::{parse_args, serve, App, Args, Command, Config, Db, Store, STARTUP_WAIT, USAGE};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -37,18 +37,26 @@ fn run(args: Args) -> std::io::Result<()> {
         None => std::thread::available_parallelism()?.get(),
     };
     // The store is complete before the listening line: a client never sees it half built.
-    let store = Arc::new(Store::build(args.live_mb));
+    let store = Store::build(args.live_mb);
+    // The pool opens no connection here; serve_until_signal waits for the first one.
+    let db = match &args.db {
+        Some(config) => {
+            let size = args.db_pool.map_or(2 * threads, |size| size.get());
+            Some(Db::new(config.clone(), size).map_err(std::io::Error::other)?)
+        }
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()?;
-    runtime.block_on(serve_until_signal(args, store))?;
+    runtime.block_on(serve_until_signal(args, App { store, db }))?;
     // Connections cut off at the shutdown timeout are dropped here, without waiting.
     runtime.shutdown_background();
     Ok(())
 }
 
-async fn serve_until_signal(args: Args, store: Arc<Store>) -> std::io::Result<()> {
+async fn serve_until_signal(args: Args, app: App) -> std::io::Result<()> {
     let address = SocketAddr::new(args.bind, args.port);
     let listener = TcpListener::bind(address)
         .await
@@ -56,6 +64,15 @@ async fn serve_until_signal(args: Args, store: Arc<Store>) -> std::io::Result<()
     // Signals are caught before the listening line, so a SIGTERM right after it is handled.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    // With --db, ready means that a pooled connection has answered `SELECT 1` (a signal
+    // meanwhile ends the wait, and the program, with exit 0).
+    if let Some(db) = &app.db {
+        tokio::select! {
+            ready = db.wait_ready(STARTUP_WAIT) => ready.map_err(std::io::Error::other)?,
+            _ = terminate.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {}", listener.local_addr()?)?;
     stdout.flush()?;
@@ -66,6 +83,6 @@ async fn serve_until_signal(args: Args, store: Arc<Store>) -> std::io::Result<()
             _ = interrupt.recv() => {}
         }
     };
-    serve(listener, Config::default(), store, shutdown).await;
+    serve(listener, Config::default(), Arc::new(app), shutdown).await;
     Ok(())
 }

@@ -10,8 +10,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::handlers::handle;
-use crate::store::Store;
+use crate::handlers::{handle, App};
 use crate::timeouts::{TimedStream, Timeouts};
 
 /// Connection limits; `Config::default()` holds the contract's values, tests shorten them.
@@ -39,11 +38,11 @@ impl Default for Config {
 
 /// Serves HTTP/1.1 on `listener` until `shutdown` completes, then stops accepting and gives
 /// the connections still open up to `config.shutdown_timeout` to finish their requests.
-/// `store` is the `--live-mb` store, shared read-only by every request.
+/// `app` holds the `--live-mb` store and the `--db` pool, shared read-only by every request.
 pub async fn serve(
     listener: TcpListener,
     config: Config,
-    store: Arc<Store>,
+    app: Arc<App>,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut http = http1::Builder::new();
@@ -73,10 +72,10 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let io = TimedStream::new(stream, config.timeouts);
         let head = io.head_signal();
-        let store = Arc::clone(&store);
+        let app = Arc::clone(&app);
         let service = service_fn(move |req| {
             head.head_received();
-            handle(req, Arc::clone(&store))
+            handle(req, Arc::clone(&app))
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
         tokio::spawn(async move {

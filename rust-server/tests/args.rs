@@ -118,3 +118,52 @@ fn a_bad_live_mb_is_an_error_naming_the_flag() {
     }
     assert_eq!(error(&["--live-mb"]), "--live-mb: missing value");
 }
+
+#[test]
+fn db_takes_a_key_value_string_or_a_uri_and_db_pool_1_to_1024() {
+    let args = run(&[]);
+    assert_eq!((args.db, args.db_pool), (None, None));
+    let args = run(&[
+        "--db",
+        "host=127.0.0.1 port=5433 user=postgres dbname=bench",
+    ]);
+    let config = args.db.expect("--db");
+    assert_eq!(config.get_ports(), [5433]);
+    assert_eq!(config.get_dbname(), Some("bench"));
+    let args = run(&[
+        "--db=postgresql://postgres@127.0.0.1:5433/postgres",
+        "--db-pool=1",
+    ]);
+    assert_eq!(args.db.expect("--db").get_user(), Some("postgres"));
+    assert_eq!(args.db_pool, NonZeroUsize::new(1));
+    assert_eq!(run(&["--db-pool", "1024"]).db_pool, NonZeroUsize::new(1024));
+    // A Unix socket directory is a host too.
+    assert!(run(&["--db", "host=/var/run/postgresql"]).db.is_some());
+}
+
+#[test]
+fn a_bad_db_or_db_pool_is_an_error_naming_the_flag_without_echoing_a_password() {
+    for value in [
+        "",
+        " ",
+        "host=h colour=blue",
+        "host=h port=x",
+        "postgresql://u:secret@h:99999/d",
+        "dbname=postgres password=secret",
+    ] {
+        let message = error(&["--db", value]);
+        assert!(message.starts_with("--db: "), "{value:?}: {message}");
+        assert!(!message.contains("secret"), "{message}");
+    }
+    assert_eq!(
+        error(&["--db", "host=h colour=blue"]),
+        "--db: not a connection string or URI: invalid connection string: unknown option `colour`"
+    );
+    for value in ["0", "1025", "-1", "+4", "four", ""] {
+        assert_eq!(
+            error(&["--db-pool", value]),
+            format!("--db-pool: expected an integer 1..1024, got {value:?}")
+        );
+    }
+    assert_eq!(error(&["--db"]), "--db: missing value");
+}

@@ -1,11 +1,13 @@
 //! Helpers shared by the test files: a server on a free port and a raw-bytes HTTP client.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod vector;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rust_server::{serve, Config, Store, Timeouts};
+use rust_server::{serve, App, Config, Store, Timeouts};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -27,19 +29,23 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> Self {
-        Self::start_with_store(config, Arc::default()).await
+        Self::start_with_store(config, Store::default()).await
     }
 
     /// The server with the contract's limits and the store of `--live-mb live_mb`.
     pub async fn start_with_live_mb(live_mb: u32) -> Self {
-        Self::start_with_store(Config::default(), Arc::new(Store::build(live_mb))).await
+        Self::start_with_store(Config::default(), Store::build(live_mb)).await
     }
 
-    pub async fn start_with_store(config: Config, store: Arc<Store>) -> Self {
+    pub async fn start_with_store(config: Config, store: Store) -> Self {
+        Self::start_with_app(config, App { store, db: None }).await
+    }
+
+    pub async fn start_with_app(config: Config, app: App) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (trigger, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, config, store, async {
+        let task = tokio::spawn(serve(listener, config, Arc::new(app), async {
             let _ = signal.await;
         }));
         TestServer {
