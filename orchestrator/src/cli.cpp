@@ -89,10 +89,47 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   microbench->add_option("--out", options.microbench, "the merged file to write")->required();
 
   CLI::App* report = app.add_subcommand("report", "render a results.json as Markdown");
-  report->add_option("results", options.results_file, "a results.json")->required();
+  report->add_option("results", options.results_file,
+                     "a results.json (with --html: default the latest run under results/runs)");
+  report->add_option("--html", options.html_dir,
+                     "write a self-contained HTML dashboard (index.html) into this folder");
+  report->add_option("--history", options.history,
+                     "runs folder for the dashboard's history view (default: results/runs)");
   report->add_option("--out", options.report_out, "write to this file instead of stdout");
   report->add_flag("--recompute", options.recompute,
                    "recompute the summary and the claims from the raw trials first");
+
+  CLI::App* compare = app.add_subcommand(
+      "compare", "two results files side by side: the change of each figure, with its interval");
+  compare->add_option("files", options.compare_files, "A.json B.json (B is compared with A)")
+      ->required()
+      ->expected(2);
+  compare->add_flag("--markdown", options.markdown, "Markdown tables (for a pull request)");
+  compare->add_option("--metrics", options.metrics,
+                      "comma-separated trial metrics (default: rps, p50_us, p99_us, "
+                      "cpu_us_per_request, rss_mean_kib, rss_peak_kib, startup_ms)");
+
+  CLI::App* gate = app.add_subcommand(
+      "gate", "judge a candidate against a baseline under rules; exit 1 on a regression");
+  add_config(gate);
+  add_servers(gate);
+  add_bin_dir(gate);
+  gate->add_option("--baseline-ref", options.baseline_ref,
+                   "same-job mode: build the baseline from this git ref and measure it "
+                   "interleaved with the working tree");
+  gate->add_option("--baseline", options.baseline, "stored mode: an earlier results file");
+  gate->add_option("--candidate", options.candidate,
+                   "stored mode: the candidate results file");
+  gate->add_option("--rules", options.rules, "rules file (default: gate.toml beside the config)");
+  gate->add_option("--work-dir", options.work_dir,
+                   "same-job mode: worktree and builds here, kept for the next gate (default: "
+                   "a temporary folder, removed)");
+  gate->add_option("--out", options.out, "folder for gate run folders (default: results/gate)");
+  gate->add_option("--repetitions", options.repetitions, "override the rules' repetitions")
+      ->check(CLI::Range(1, 1000));
+  gate->add_option("--jobs", options.jobs, "build job count (default: CPUs)")
+      ->check(CLI::Range(1, 1024));
+  gate->add_flag("--markdown", options.markdown, "Markdown verdict table (for a pull request)");
 
   try {
     try {
@@ -115,6 +152,8 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
     if (run->parsed()) return command_run(options, out);
     if (report->parsed()) return command_report(options, out);
     if (microbench->parsed()) return command_microbench(options, out);
+    if (compare->parsed()) return command_compare(options, out);
+    if (gate->parsed()) return command_gate(options, out, err);
     throw UsageError("choose a subcommand: build, verify, run or report (see --help)");
   } catch (const UsageError& e) {
     fmt::print(err, "hellobench: error: {}\n", e.what());

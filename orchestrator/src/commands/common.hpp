@@ -37,6 +37,17 @@ struct Options {
       microbench;  // a merged microbenchmark file (default: <bin_dir>/../microbench/json.json)
   std::vector<std::string> microbench_inputs;
   bool recompute = false;
+  // compare, gate and report --html (commands/compare.cpp, gate.cpp, report.cpp)
+  std::vector<std::string> compare_files;  // compare A B
+  bool markdown = false;                   // compare, gate: Markdown tables (a PR comment)
+  std::string metrics;                     // compare: comma-separated trial metrics
+  std::string baseline;                    // gate: a stored baseline results file
+  std::string candidate;                   // gate: the candidate results file (stored mode)
+  std::string baseline_ref;                // gate: the git ref the baseline is built from
+  std::string rules;                       // gate: rules file (default: gate.toml)
+  std::string work_dir;                    // gate: worktree and builds (kept when given)
+  std::string html_dir;                    // report --html DIR
+  std::string history;                     // report: the runs folder of the history view
 };
 
 // The config (default: hellobench.toml of the source tree), with its claims validated.
@@ -82,5 +93,7 @@ int command_verify(const Options& options, std::FILE* out);
 int command_run(const Options& options, std::FILE* out);
 int command_report(const Options& options, std::FILE* out);
 int command_microbench(const Options& options, std::FILE* out);
+int command_compare(const Options& options, std::FILE* out);
+int command_gate(const Options& options, std::FILE* out, std::FILE* err);
 
 }  // namespace hellobench
