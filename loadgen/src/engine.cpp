@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 #include <sched.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <cmath>
+#include <exception>
+#include <latch>
 #include <thread>
 
 #include "worker.hpp"
@@ -49,6 +54,52 @@ std::vector<int> spread_connections(int connections, int threads) {
   return spread;
 }
 
+namespace {
+
+struct EngineChoice {
+  Engine engine = Engine::epoll;
+  std::string fallback;  // why not io_uring, when it was the default and cannot run
+};
+
+EngineChoice choose_engine(const Options& options) {
+  if (options.engine == Engine::epoll) return {Engine::epoll, {}};
+  const std::string reason = uring_unavailable_reason();
+  if (reason.empty()) return {Engine::uring, {}};
+  if (options.engine == Engine::uring)
+    throw RunError(fmt::format("--engine uring: io_uring cannot run here: {}", reason));
+  return {Engine::epoll, "io_uring cannot run here: " + reason};
+}
+
+std::string this_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "unknown";
+  return name;
+}
+
+double wall_clock_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+// Sleeps until `at` (Unix epoch seconds, the wall clock that the hosts' NTP keeps in step),
+// waking every 50 ms to notice the stop flag; returns how late it woke, in seconds (negative
+// never: 0 when the moment had not come). A moment already past returns at once.
+double wait_until_wall_clock(double at, const std::atomic<bool>* stop) {
+  for (;;) {
+    const double now = wall_clock_seconds();
+    if (now >= at || (stop && stop->load())) return std::max(0.0, now - at);
+    const double step = std::min(at - now, 0.05);
+    timespec wake{};
+    const double target = now + step;
+    wake.tv_sec = static_cast<time_t>(target);
+    wake.tv_nsec = static_cast<long>((target - static_cast<double>(wake.tv_sec)) * 1e9);
+    clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &wake, nullptr);
+  }
+}
+
+}  // namespace
+
 RunResult run(const Options& options, const RunHooks& hooks) {
   namespace asio = boost::asio;
   using detail::Clock;
@@ -68,6 +119,12 @@ RunResult run(const Options& options, const RunHooks& hooks) {
       throw RunError(fmt::format("URL: host '{}' has no address", options.url.host));
   }
 
+  if (options.start_at && *options.start_at - wall_clock_seconds() > 3600)
+    throw RunError(fmt::format(
+        "--start-at: {:.3f} is {:.0f} s from now, more than an hour ahead (a time in "
+        "milliseconds?)",
+        *options.start_at, *options.start_at - wall_clock_seconds()));
+  const EngineChoice engine = choose_engine(options);
   const int threads = effective_threads(options);
   const auto spread = spread_connections(options.connections, threads);
   const auto requests = std::make_shared<const RequestSet>(build_request_set(options));
@@ -76,6 +133,7 @@ RunResult run(const Options& options, const RunHooks& hooks) {
   int first_connection = 0;
   for (int i = 0; i < threads; ++i) {
     detail::WorkerSetup setup;
+    setup.engine = engine.engine;
     setup.endpoints = endpoints;
     setup.requests = requests;
     setup.seed = options.seed;
@@ -96,20 +154,61 @@ RunResult run(const Options& options, const RunHooks& hooks) {
     workers.push_back(std::make_unique<detail::Worker>(std::move(setup)));
   }
 
-  // The clock starts once everything is built; then only thread start-up and the connects
-  // stand between the first due time and the first send.
+  // Each thread builds its event loop (an io_uring ring belongs to the thread that made it),
+  // then waits for the start; a loop that cannot be built stops the run before it begins.
+  std::atomic<int> running{threads};
+  std::latch prepared(threads);
+  std::atomic<bool> go{false}, abandon{false};
+  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(threads));
+  std::vector<std::thread> pool;
+  for (std::size_t i = 0; i < workers.size(); ++i)
+    pool.emplace_back([&, i, w = workers[i].get()] {
+      try {
+        w->prepare();
+      } catch (...) {
+        failures[i] = std::current_exception();
+        abandon = true;
+      }
+      prepared.count_down();
+      go.wait(false);
+      if (!abandon) {
+        try {
+          w->run();
+        } catch (...) {
+          failures[i] = std::current_exception();
+        }
+      }
+      running.fetch_sub(1);
+    });
+  const auto rethrow_failure = [&] {
+    for (const auto& failure : failures) {
+      if (!failure) continue;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("{} engine: {}", engine_name(engine.engine), e.what()));
+      }
+    }
+  };
+  prepared.wait();
+  if (abandon) {
+    go = true;
+    go.notify_all();
+    for (auto& thread : pool) thread.join();
+    rethrow_failure();
+  }
+
+  // With --start-at, the window's timeline begins at that wall-clock moment on every host.
+  std::optional<double> late_s;
+  if (options.start_at) late_s = wait_until_wall_clock(*options.start_at, hooks.stop);
+  // The clock starts once everything is built; then only the connects stand between the first
+  // due time and the first send.
   const auto start = Clock::now();
   const auto measure_start = start + options.warmup;
   const auto window_end = measure_start + options.duration;
   for (auto& worker : workers) worker->set_timeline(start, measure_start, window_end);
-
-  std::atomic<int> running{threads};
-  std::vector<std::thread> pool;
-  for (auto& worker : workers)
-    pool.emplace_back([&running, w = worker.get()] {
-      w->run();
-      running.fetch_sub(1);
-    });
+  go = true;
+  go.notify_all();
 
   auto next_progress = Clock::now() + std::chrono::seconds(1);
   while (running.load() > 0) {
@@ -126,8 +225,18 @@ RunResult run(const Options& options, const RunHooks& hooks) {
     }
   }
   for (auto& thread : pool) thread.join();
+  rethrow_failure();
 
   RunResult result;
+  result.engine = engine.engine;
+  result.engine_fallback = engine.fallback;
+  result.host = options.host_name.empty() ? this_host_name() : options.host_name;
+  result.start_at = options.start_at;
+  if (late_s) {
+    result.start_late_ms = *late_s * 1e3;
+    result.started_late =
+        *late_s > std::chrono::duration<double>(options.max_start_late).count();
+  }
   result.connections = options.connections;
   result.threads = threads;
   result.connections_per_thread = spread;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "loadgen/engine.hpp"
 #include "loadgen/targets.hpp"
@@ -38,6 +39,11 @@ struct Report {
   std::vector<std::pair<std::string, std::string>> variables;  // name, spec
   std::vector<json> seeds;
   std::vector<json> urls;
+  std::vector<json> engines;
+  std::vector<json> hosts;
+  std::vector<json> start_ats;
+  std::optional<double> start_late_ms;  // the latest start of those merged
+  bool started_late = false;
   std::uint64_t merged = 1;
 };
 
@@ -180,6 +186,21 @@ Report read_report(const std::string& text, const std::string& name) {
   };
   collect("seed", "seeds", report.seeds);
   collect("url", "urls", report.urls);
+  // Reports from before the engines and --start-at lack these: null.
+  const auto collect_optional = [&](const char* single, const char* many, std::vector<json>& out) {
+    if (j.contains(many) && j[many].is_array()) {
+      for (const auto& v : j[many]) out.push_back(v);
+    } else {
+      out.push_back(j.contains(single) ? j[single] : json(nullptr));
+    }
+  };
+  collect_optional("engine", "engines", report.engines);
+  collect_optional("host", "hosts", report.hosts);
+  collect_optional("start_at", "start_ats", report.start_ats);
+  if (j.contains("start_late_ms") && !j["start_late_ms"].is_null())
+    report.start_late_ms = r.number(j, "start_late_ms");
+  if (j.contains("started_late") && j["started_late"].is_boolean())
+    report.started_late = j["started_late"].get<bool>();
   if (j.contains("merged_reports")) report.merged = r.count(j, "merged_reports");
   return report;
 }
@@ -255,7 +276,10 @@ std::string merge_reports(const std::vector<std::string>& reports,
   Report& first = parsed.front();
   RunResult total = first.result;
   Options options = first.options;
-  std::vector<json> seeds = first.seeds, urls = first.urls;
+  std::vector<json> seeds = first.seeds, urls = first.urls, engines = first.engines,
+                    hosts = first.hosts, start_ats = first.start_ats;
+  std::optional<double> start_late_ms = first.start_late_ms;
+  bool started_late = first.started_late;
   std::uint64_t merged = first.merged;
   for (std::size_t i = 1; i < parsed.size(); ++i) {
     check_compatible(first, parsed[i]);
@@ -263,6 +287,12 @@ std::string merge_reports(const std::vector<std::string>& reports,
     options.timeout = std::max(options.timeout, parsed[i].options.timeout);
     seeds.insert(seeds.end(), parsed[i].seeds.begin(), parsed[i].seeds.end());
     urls.insert(urls.end(), parsed[i].urls.begin(), parsed[i].urls.end());
+    engines.insert(engines.end(), parsed[i].engines.begin(), parsed[i].engines.end());
+    hosts.insert(hosts.end(), parsed[i].hosts.begin(), parsed[i].hosts.end());
+    start_ats.insert(start_ats.end(), parsed[i].start_ats.begin(), parsed[i].start_ats.end());
+    if (parsed[i].start_late_ms)
+      start_late_ms = std::max(start_late_ms.value_or(0.0), *parsed[i].start_late_ms);
+    started_late = started_late || parsed[i].started_late;
     merged += parsed[i].merged;
   }
   total.rps = total.duration_s > 0 ? static_cast<double>(total.requests) / total.duration_s : 0;
@@ -276,6 +306,15 @@ std::string merge_reports(const std::vector<std::string>& reports,
   out["url"] = all_equal(urls) ? ordered_json(urls.front()) : ordered_json(nullptr);
   if (!all_equal(seeds)) out["seeds"] = seeds;
   if (!all_equal(urls)) out["urls"] = urls;
+  out["engine"] = all_equal(engines) ? ordered_json(engines.front()) : ordered_json(nullptr);
+  if (!all_equal(engines)) out["engines"] = engines;
+  out["engine_fallback"] = nullptr;
+  out["host"] = all_equal(hosts) ? ordered_json(hosts.front()) : ordered_json(nullptr);
+  out["hosts"] = hosts;  // every generator's, in the order merged
+  out["start_at"] = all_equal(start_ats) ? ordered_json(start_ats.front()) : ordered_json(nullptr);
+  if (!all_equal(start_ats)) out["start_ats"] = start_ats;
+  out["start_late_ms"] = start_late_ms ? ordered_json(*start_late_ms) : ordered_json(nullptr);
+  out["started_late"] = started_late;
   out["merged_reports"] = merged;
   return out.dump() + "\n";
 }

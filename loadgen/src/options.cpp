@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 
 #include "loadgen/requests.hpp"
 #include "loadgen/units.hpp"
@@ -108,6 +109,18 @@ Command parse_command_line(int argc, const char* const* argv) {
                  "only when every connection is refused)");
   bool no_progress = false;
   app.add_flag("--no-progress", no_progress, "No progress line, even on a terminal");
+  std::string engine_text, start_at_text, max_start_late_text = "100ms";
+  app.add_option("--engine", engine_text,
+                 "epoll (Boost.Asio) or uring (io_uring); default: uring when the kernel has "
+                 "it, else epoll");
+  app.add_option("--start-at", start_at_text,
+                 "Begin at this wall-clock time, Unix epoch seconds (e.g. 1767225600.5), so "
+                 "that generators on several hosts measure the same window");
+  app.add_option("--max-start-late", max_start_late_text,
+                 "With --start-at: a start later than this is marked in the report and exits 4 "
+                 "(default 100ms)");
+  app.add_option("--host-name", o.host_name,
+                 "The name the report gives this host (default: the machine's host name)");
 
   try {
     app.parse(argc, argv);
@@ -167,9 +180,35 @@ Command parse_command_line(int argc, const char* const* argv) {
     o.targets = parse_flag("--targets", o.targets_file, load_targets_file);
   }
   o.progress = !no_progress;
+  if (!engine_text.empty()) {
+    if (engine_text == "epoll") {
+      o.engine = Engine::epoll;
+    } else if (engine_text == "uring" || engine_text == "io_uring") {
+      o.engine = Engine::uring;
+    } else {
+      throw UsageError(fmt::format("--engine: '{}' is not epoll or uring", engine_text));
+    }
+  }
+  if (!start_at_text.empty()) {
+    std::size_t used = 0;
+    double seconds = 0;
+    try {
+      seconds = std::stod(start_at_text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != start_at_text.size() || !(seconds > 0) || !std::isfinite(seconds))
+      throw UsageError(fmt::format(
+          "--start-at: '{}' is not a time in Unix epoch seconds (e.g. 1767225600.25)",
+          start_at_text));
+    o.start_at = seconds;
+  }
+  o.max_start_late = parse_flag("--max-start-late", max_start_late_text, parse_duration);
   build_request_set(o);  // throws UsageError for a placeholder without a variable, ...
   return Command{std::move(o), std::nullopt, {}};
 }
+
+const char* engine_name(Engine engine) { return engine == Engine::uring ? "uring" : "epoll"; }
 
 std::string serialise_request(const Options& options) {
   return build_request_set(options).targets.front().request.text();

@@ -229,6 +229,14 @@ ordered_json report_object(const RunResult& result, const Options& options) {
   out["overhead_histogram"] =
       result.has_overhead ? histogram_json(result.overhead_ns) : ordered_json(nullptr);
   out["late_by_histogram"] = histogram_json(result.late_by_ns);
+  out["engine"] = engine_name(result.engine);
+  out["engine_fallback"] =
+      result.engine_fallback.empty() ? ordered_json(nullptr) : ordered_json(result.engine_fallback);
+  out["host"] = result.host;
+  out["start_at"] = result.start_at ? ordered_json(*result.start_at) : ordered_json(nullptr);
+  out["start_late_ms"] =
+      result.start_late_ms ? ordered_json(*result.start_late_ms) : ordered_json(nullptr);
+  out["started_late"] = result.started_late;
   return out;
 }
 
@@ -250,8 +258,13 @@ std::string text_report(const RunResult& result, const Options& options) {
          options.url_text);
   else
     line("Closed loop for {:.2f}s @ {}", result.duration_s, options.url_text);
-  line("  {} threads and {} connections{}", result.threads, result.connections,
-       options.pipeline > 1 ? fmt::format(", pipeline {}", options.pipeline) : std::string());
+  line("  {} threads and {} connections{}, {} engine on {}", result.threads, result.connections,
+       options.pipeline > 1 ? fmt::format(", pipeline {}", options.pipeline) : std::string(),
+       engine_name(result.engine), result.host);
+  if (!result.engine_fallback.empty()) line("  (not io_uring: {})", result.engine_fallback);
+  if (result.start_late_ms)
+    line("  Started {:.3f} ms after --start-at{}", *result.start_late_ms,
+         result.started_late ? ": later than --max-start-late, not simultaneous" : "");
   line("  Latency ({}):", result.offered_rate ? "from each request's due time" : "from each send");
   line("    mean {}  stddev {}  max {}", format_duration_us(us(h.mean())),
        format_duration_us(us(h.stddev())), format_duration_us(us(static_cast<double>(h.max()))));
@@ -295,6 +308,7 @@ std::string text_report(const RunResult& result, const Options& options) {
 }
 
 int exit_code(const RunResult& result, const Options& options) {
+  if (result.started_late) return 4;
   if (options.max_error_rate) return result.error_rate() > *options.max_error_rate ? 1 : 0;
   return (result.connects == 0 && result.connect_failures > 0) ? 1 : 0;
 }

@@ -1,7 +1,6 @@
 #include "worker.hpp"
 
 #include <algorithm>
-#include <boost/asio/connect.hpp>
 #include <cmath>
 
 namespace loadgen::detail {
@@ -44,12 +43,9 @@ std::uint64_t& counter(ErrorCounts& errors, Failure failure) {
 
 // ---------------------------------------------------------------------------- Connection
 
-Connection::Connection(Worker& worker, std::size_t read_buffer_bytes, int index)
+Connection::Connection(Worker& worker, std::size_t slot, int index)
     : worker_(worker),
-      socket_(worker.io_),
-      retry_timer_(worker.io_),
-      read_buffer_(new char[read_buffer_bytes]),
-      read_buffer_bytes_(read_buffer_bytes),
+      slot_(slot),
       in_flight_(static_cast<std::size_t>(worker.setup_.pipeline)) {
   if (!worker_.plain_) {
     render_buffer_.reset(new char[worker_.requests_.max_request_size() * in_flight_.size()]);
@@ -72,22 +68,16 @@ void Connection::start() { connect(); }
 void Connection::connect() {
   state_ = State::connecting;
   connect_started_ = Clock::now();
-  asio::async_connect(socket_, worker_.setup_.endpoints,
-                      [this, generation = generation_](const boost::system::error_code& ec,
-                                                       const asio::ip::tcp::endpoint&) {
-                        on_connect(generation, ec);
-                      });
+  worker_.loop_->connect(slot_);
 }
 
-void Connection::on_connect(unsigned generation, const boost::system::error_code& ec) {
-  if (generation != generation_ || state_ != State::connecting) return;
+void Connection::on_connect(bool ok) {
+  if (state_ != State::connecting) return;
   const TimePoint now = Clock::now();
-  if (ec) {
+  if (!ok) {
     fail(Failure::connect, now);
     return;
   }
-  boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   state_ = State::open;
   backoff_ = std::chrono::milliseconds(0);
   // A connection re-opened after a close, a failure or a timeout (not the first connect, nor
@@ -95,7 +85,7 @@ void Connection::on_connect(unsigned generation, const boost::system::error_code
   if (connected_once_ && worker_.in_window(now)) ++worker_.reconnects;
   connected_once_ = true;
   ++worker_.connects;
-  read_some();
+  worker_.loop_->start_reading(slot_);
   make_available(now);
 }
 
@@ -166,17 +156,11 @@ void Connection::send(TimePoint now, std::size_t count, bool scheduled) {
 void Connection::write_some() {
   // The batch buffer holds `pipeline` copies of a plain request, and the render buffer a
   // batch of rendered ones, so any count is one write.
-  socket_.async_write_some(
-      asio::buffer(write_data_ + write_offset_, write_end_ - write_offset_),
-      [this, generation = generation_](const boost::system::error_code& ec, std::size_t bytes) {
-        on_write(generation, ec, bytes);
-      });
+  worker_.loop_->write(slot_, write_data_ + write_offset_, write_end_ - write_offset_);
 }
 
-void Connection::on_write(unsigned generation, const boost::system::error_code& ec,
-                          std::size_t bytes) {
-  if (generation != generation_) return;
-  if (ec) {
+void Connection::on_write(bool ok, std::size_t bytes) {
+  if (!ok) {
     fail(Failure::write, Clock::now());
     return;
   }
@@ -191,31 +175,11 @@ void Connection::on_write(unsigned generation, const boost::system::error_code& 
   if (in_flight_count_ < in_flight_.size()) make_available(Clock::now());
 }
 
-void Connection::read_some() {
-  // One read is always outstanding while the connection is open. Asio tries the recv at once
-  // (usually finding nothing yet), then waits on the socket's edge-triggered epoll
-  // registration, made once per connection: no epoll_ctl per request, as wrk needs two.
-  socket_.async_read_some(
-      asio::buffer(read_buffer_.get(), read_buffer_bytes_),
-      [this, generation = generation_](const boost::system::error_code& ec, std::size_t bytes) {
-        on_read(generation, ec, bytes);
-      });
-}
+void Connection::on_read_error() { fail(Failure::read, Clock::now()); }
 
-void Connection::on_read(unsigned generation, const boost::system::error_code& ec,
-                         std::size_t bytes) {
-  if (generation != generation_) return;
+void Connection::on_read(const char* data, std::size_t bytes) {
   const TimePoint now = Clock::now();
-  if (ec) {
-    if (ec == asio::error::eof) {
-      on_eof(now);
-    } else {
-      fail(Failure::read, now);
-    }
-    return;
-  }
   worker_.bytes_read += bytes;
-  const char* data = read_buffer_.get();
   std::size_t offset = 0;
   while (offset < bytes) {
     std::size_t used = 0;
@@ -228,9 +192,8 @@ void Connection::on_read(unsigned generation, const boost::system::error_code& e
     }
     if (!on_response(now)) return;
   }
-  // Send first (the request is on its way sooner), then wait for the next answer.
+  // Send: the engine then goes on reading while the connection stays open.
   make_available(now);
-  if (state_ == State::open) read_some();
 }
 
 bool Connection::on_response(TimePoint now) {
@@ -300,10 +263,8 @@ void Connection::fail(Failure failure, TimePoint now) {
 }
 
 void Connection::close_socket() {
-  ++generation_;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
-  retry_timer_.cancel();
+  if (state_ == State::connecting || state_ == State::open) worker_.loop_->close(slot_);
+  worker_.loop_->cancel_timer(Worker::kConnectionTimers + slot_);
   state_ = State::closed;
   writing_ = false;
   in_flight_head_ = 0;
@@ -320,11 +281,11 @@ void Connection::reconnect(bool after_connect_failure) {
   // A refused connect would otherwise spin: wait 1 ms, doubling up to 100 ms, until one succeeds.
   backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
   state_ = State::waiting_to_connect;
-  retry_timer_.expires_after(backoff_);
-  retry_timer_.async_wait([this, generation = generation_](const boost::system::error_code& ec) {
-    if (ec || generation != generation_ || !worker_.sending_) return;
-    connect();
-  });
+  worker_.loop_->set_timer(Worker::kConnectionTimers + slot_, Clock::now() + backoff_);
+}
+
+void Connection::on_retry_timer() {
+  if (state_ == State::waiting_to_connect && worker_.sending_) connect();
 }
 
 void Connection::check_timeouts(TimePoint now) {
@@ -359,12 +320,6 @@ void Connection::shut_down() {
 
 Worker::Worker(WorkerSetup setup)
     : setup_(std::move(setup)),
-      // Only this worker's thread touches this context, its sockets and timers: Asio may
-      // skip its locks.
-      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
-      schedule_timer_(io_),
-      sweep_timer_(io_),
-      phase_timer_(io_),
       requests_(*setup_.requests),
       plain_(requests_.plain()),
       values_(requests_.variables.size(), 0) {
@@ -382,9 +337,54 @@ Worker::Worker(WorkerSetup setup)
   if (requests_.from_targets_file) target_stats.resize(targets.size());
   connections_.reserve(static_cast<std::size_t>(setup_.connections));
   for (int i = 0; i < setup_.connections; ++i)
-    connections_.push_back(
-        std::make_unique<Connection>(*this, kReadBufferBytes, setup_.first_connection + i));
+    connections_.push_back(std::make_unique<Connection>(*this, static_cast<std::size_t>(i),
+                                                        setup_.first_connection + i));
   idle_.reserve(connections_.size());
+}
+
+Worker::~Worker() = default;
+
+void Worker::prepare() {
+  LoopSetup loop;
+  loop.endpoints = setup_.endpoints;
+  loop.connections = connections_.size();
+  loop.timers = kConnectionTimers + connections_.size();
+  loop.read_buffer_bytes = kReadBufferBytes;
+  loop_ = setup_.engine == Engine::uring ? make_uring_loop(loop, *this) : make_asio_loop(loop, *this);
+}
+
+void Worker::on_connected(std::size_t connection, bool ok) {
+  connections_[connection]->on_connect(ok);
+}
+void Worker::on_written(std::size_t connection, bool ok, std::size_t bytes) {
+  connections_[connection]->on_write(ok, bytes);
+}
+void Worker::on_received(std::size_t connection, const char* data, std::size_t bytes) {
+  connections_[connection]->on_read(data, bytes);
+}
+void Worker::on_eof(std::size_t connection) { connections_[connection]->on_eof(Clock::now()); }
+void Worker::on_read_failed(std::size_t connection) { connections_[connection]->on_read_error(); }
+
+void Worker::on_timer(std::size_t timer) {
+  if (finished_) return;
+  switch (timer) {
+    case kScheduleTimer:
+      on_schedule_timer();
+      return;
+    case kSweepTimer:
+      on_sweep_timer();
+      return;
+    case kPhaseTimer:
+      // At the window's end the window closes; after the drain the run ends.
+      if (phase_ == Phase::measuring) {
+        close_window(Clock::now());
+      } else {
+        finish();
+      }
+      return;
+    default:
+      connections_[timer - kConnectionTimers]->on_retry_timer();
+  }
 }
 
 std::vector<std::uint64_t> Worker::draw_keys(draws::StreamKind kind, std::uint64_t index) const {
@@ -493,31 +493,31 @@ void Worker::arm_schedule_timer() {
   // meanwhile (make_available), and a timer per due request would only burn CPU.
   if (schedule_timer_armed_ || idle_.empty() || !sending_ || released_ >= schedule_end_) return;
   schedule_timer_armed_ = true;
-  schedule_timer_.expires_at(due_time(released_));
-  schedule_timer_.async_wait([this](const boost::system::error_code& ec) {
-    schedule_timer_armed_ = false;
-    if (ec || finished_) return;
-    const TimePoint now = Clock::now();
-    release_due(now);
-    dispatch(now);
-    arm_schedule_timer();
-  });
+  loop_->set_timer(kScheduleTimer, due_time(released_));
+}
+
+void Worker::on_schedule_timer() {
+  schedule_timer_armed_ = false;
+  const TimePoint now = Clock::now();
+  release_due(now);
+  dispatch(now);
+  arm_schedule_timer();
 }
 
 void Worker::arm_sweep_timer() {
-  sweep_timer_.expires_after(sweep_interval(setup_.timeout));
-  sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || finished_) return;
-    const TimePoint now = Clock::now();
-    if (sending_ &&
-        ((setup_.stop && setup_.stop->load(std::memory_order_relaxed)) || now >= setup_.window_end))
-      close_window(now);
-    for (auto& connection : connections_) {
-      if (finished_) return;
-      connection->check_timeouts(now);
-    }
-    if (!finished_) arm_sweep_timer();
-  });
+  loop_->set_timer(kSweepTimer, Clock::now() + sweep_interval(setup_.timeout));
+}
+
+void Worker::on_sweep_timer() {
+  const TimePoint now = Clock::now();
+  if (sending_ &&
+      ((setup_.stop && setup_.stop->load(std::memory_order_relaxed)) || now >= setup_.window_end))
+    close_window(now);
+  for (auto& connection : connections_) {
+    if (finished_) return;
+    connection->check_timeouts(now);
+  }
+  if (!finished_) arm_sweep_timer();
 }
 
 void Worker::close_window(TimePoint now) {
@@ -532,13 +532,12 @@ void Worker::close_window(TimePoint now) {
     if (in_window(due_time(n))) ++unsent;
   late_sends += unsent;
   dispatched_ = released_;
-  schedule_timer_.cancel();
+  loop_->cancel_timer(kScheduleTimer);
+  schedule_timer_armed_ = false;
   // Every request in flight was sent by now, so each one is answered or timed out by
   // now + timeout; one more sweep finds the last of them.
-  phase_timer_.expires_at(now + setup_.timeout + sweep_interval(setup_.timeout));
-  phase_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !finished_) finish();
-  });
+  phase_ = Phase::draining;
+  loop_->set_timer(kPhaseTimer, now + setup_.timeout + sweep_interval(setup_.timeout));
   maybe_finish();
 }
 
@@ -549,20 +548,15 @@ void Worker::maybe_finish() {
 void Worker::finish() {
   finished_ = true;
   for (auto& connection : connections_) connection->shut_down();
-  schedule_timer_.cancel();
-  sweep_timer_.cancel();
-  phase_timer_.cancel();
-  io_.stop();
+  for (std::size_t timer = 0; timer < kConnectionTimers; ++timer) loop_->cancel_timer(timer);
+  loop_->stop();
 }
 
 void Worker::run() {
   for (auto& connection : connections_) connection->start();
   arm_sweep_timer();
-  phase_timer_.expires_at(setup_.window_end);
-  phase_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && !finished_) close_window(Clock::now());
-  });
-  io_.run();
+  loop_->set_timer(kPhaseTimer, setup_.window_end);
+  loop_->run();
 }
 
 }  // namespace loadgen::detail

@@ -1,12 +1,11 @@
-// One worker thread: an io_context, its connections, its schedule (open loop), its counters
-// and histograms. Nothing here is shared with other threads except the relaxed atomics read
-// by the progress line and the stop flag.
+// One worker thread: its engine's event loop, its connections, its schedule (open loop), its
+// counters and histograms. Nothing here is shared with other threads except the relaxed
+// atomics read by the progress line and the stop flag. The protocol (what to send when, what
+// an answer or a failure counts as) is all here; the engine only moves bytes (event_loop.hpp).
 #pragma once
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -16,14 +15,14 @@
 #include "loadgen/engine.hpp"
 #include "loadgen/requests.hpp"
 #include "loadgen/response_parser.hpp"
+#include "event_loop.hpp"
 
 namespace loadgen::detail {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
 
 struct WorkerSetup {
+  Engine engine = Engine::epoll;
   std::vector<asio::ip::tcp::endpoint> endpoints;
   std::shared_ptr<const RequestSet> requests;  // read-only, shared by the threads
   std::uint64_t seed = draws::kDefaultSeed;
@@ -52,8 +51,9 @@ struct Request {
 
 class Connection {
  public:
-  // index: the connection's place among all threads' connections (its closed-loop stream).
-  Connection(Worker& worker, std::size_t read_buffer_bytes, int index);
+  // slot: its number in the worker's loop; index: its place among all threads' connections
+  // (its closed-loop stream).
+  Connection(Worker& worker, std::size_t slot, int index);
   void start();
   // Sends what this connection may send now (closed loop: the next batch once all answers
   // are in; open loop: due requests up to the pipeline depth), or offers itself as idle.
@@ -64,6 +64,14 @@ class Connection {
   // counted as timeouts (each has waited at least --timeout by then).
   void shut_down();
 
+  // The loop's completions for this connection.
+  void on_connect(bool ok);
+  void on_write(bool ok, std::size_t bytes);
+  void on_read(const char* data, std::size_t bytes);
+  void on_eof(TimePoint now);
+  void on_read_error();
+  void on_retry_timer();
+
   std::size_t in_flight() const { return in_flight_count_; }
   bool idle_listed = false;
 
@@ -72,15 +80,10 @@ class Connection {
   enum class Failure { connect, read, write, timeout, parse };
 
   void connect();
-  void on_connect(unsigned generation, const boost::system::error_code& ec);
   void send(TimePoint now, std::size_t count, bool scheduled);
   void write_some();
-  void on_write(unsigned generation, const boost::system::error_code& ec, std::size_t bytes);
-  void read_some();
-  void on_read(unsigned generation, const boost::system::error_code& ec, std::size_t bytes);
   // One response was parsed in full; false when the connection is being closed.
   bool on_response(TimePoint now);
-  void on_eof(TimePoint now);
   // Counts every request in flight as lost under `failure`, closes, and reconnects while the
   // window is open.
   void fail(Failure failure, TimePoint now);
@@ -94,13 +97,9 @@ class Connection {
   void reconnect(bool after_connect_failure);
 
   Worker& worker_;
-  asio::ip::tcp::socket socket_;
-  asio::steady_timer retry_timer_;
+  std::size_t slot_;
   State state_ = State::closed;
-  unsigned generation_ = 0;  // bumped on every close, so stale completions are ignored
   ResponseParser parser_;
-  std::unique_ptr<char[]> read_buffer_;
-  std::size_t read_buffer_bytes_;
   // Requests with placeholders or several targets are rendered here (pipeline x the largest
   // request, allocated once); a plain request is written from the worker's batch instead.
   std::unique_ptr<char[]> render_buffer_;
@@ -119,11 +118,16 @@ class Connection {
   bool connected_once_ = false;
 };
 
-class Worker {
+class Worker : private LoopEvents {
  public:
   explicit Worker(WorkerSetup setup);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  // Builds the engine's event loop in the calling thread, the one that then calls run():
+  // done before the timeline starts, so that setting up (rings, buffers) does not eat into it.
+  void prepare();
 
   // Sets the run's times (after construction, so that building the workers does not eat into
   // the schedule) and computes the open-loop schedule.
@@ -155,6 +159,18 @@ class Worker {
  private:
   friend class Connection;
 
+  // Timers of the loop: the worker's three, then one per connection (its connect back-off).
+  enum : std::size_t { kScheduleTimer, kSweepTimer, kPhaseTimer, kConnectionTimers };
+  enum class Phase { measuring, draining };
+
+  // LoopEvents: completions, handed to the connection or timer they belong to.
+  void on_connected(std::size_t connection, bool ok) override;
+  void on_written(std::size_t connection, bool ok, std::size_t bytes) override;
+  void on_received(std::size_t connection, const char* data, std::size_t bytes) override;
+  void on_eof(std::size_t connection) override;
+  void on_read_failed(std::size_t connection) override;
+  void on_timer(std::size_t timer) override;
+
   bool closed_loop() const { return !setup_.rate.has_value(); }
   bool in_window(TimePoint t) const { return t >= setup_.measure_start; }
   void count_live_error() {
@@ -178,15 +194,15 @@ class Worker {
   void dispatch(TimePoint now);
   void arm_schedule_timer();
   void arm_sweep_timer();
+  void on_schedule_timer();
+  void on_sweep_timer();
   void close_window(TimePoint now);
   void maybe_finish();
   void finish();
 
   WorkerSetup setup_;
-  asio::io_context io_;
-  asio::steady_timer schedule_timer_;
-  asio::steady_timer sweep_timer_;
-  asio::steady_timer phase_timer_;
+  std::unique_ptr<EventLoop> loop_;
+  Phase phase_ = Phase::measuring;
   const RequestSet& requests_;
   bool plain_;                     // one request without placeholders, serialised once
   bool mixed_head_ = false;        // HEAD and other methods in one mix

@@ -1,6 +1,6 @@
-// Runs the load: one Asio io_context per thread, connections spread evenly over the threads,
-// closed loop or open loop at a fixed rate, per-thread counters and histograms merged at the
-// end. Latency runs from when each request was due (open loop) or sent (closed loop) to the
+// Runs the load: one event loop per thread (Boost.Asio on epoll, or an io_uring ring),
+// connections spread evenly over the threads, closed loop or open loop at a fixed rate,
+// per-thread counters and histograms merged at the end. Latency runs from when each request was due (open loop) or sent (closed loop) to the
 // last byte of its response.
 #pragma once
 
@@ -82,6 +82,13 @@ struct RunResult {
   std::uint64_t connects = 0;          // successful connects, warm-up included
   std::uint64_t connect_failures = 0;  // failed attempts, warm-up included
 
+  Engine engine = Engine::epoll;  // the engine that ran
+  std::string engine_fallback;    // why not io_uring, when it was not asked for and not used
+  std::string host;               // --host-name, else this machine's host name
+  std::optional<double> start_at;       // --start-at, Unix epoch seconds
+  std::optional<double> start_late_ms;  // with --start-at: how late the start was
+  bool started_late = false;            // later than --max-start-late
+
   // Errors over attempts (answered requests plus those lost); 0 when nothing was attempted.
   double error_rate() const;
 };
@@ -108,6 +115,10 @@ struct RunError : std::runtime_error {
 // Runs to completion: at most warmup + duration + timeout plus a few sweeps of the timeout
 // timer, whatever the server does.
 RunResult run(const Options& options, const RunHooks& hooks = {});
+
+// Empty when the io_uring engine can run here; else why not (kernel, permissions, features).
+// Sets up a small ring and receives a byte through every feature the engine uses.
+std::string uring_unavailable_reason();
 
 // Threads to use: the requested number, or the CPUs this process may run on; never more than
 // the connections.

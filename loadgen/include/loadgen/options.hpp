@@ -15,6 +15,11 @@
 
 namespace loadgen {
 
+// How the worker threads do their I/O: Boost.Asio's epoll reactor, or io_uring (README,
+// "Engines").
+enum class Engine { epoll, uring };
+const char* engine_name(Engine engine);
+
 struct Options {
   Url url;
   std::string url_text;
@@ -38,6 +43,13 @@ struct Options {
   // Exit 1 when errors / attempts exceed it. nullopt: only when every connection was refused.
   std::optional<double> max_error_rate;
   bool progress = true;  // a progress line on stderr when it is a terminal
+  std::optional<Engine> engine;  // --engine; nullopt: io_uring when the kernel has it, else epoll
+  // --start-at: begin at this wall-clock time (Unix epoch seconds), so that generators on
+  // several hosts measure the same window. nullopt: begin at once.
+  std::optional<double> start_at;
+  // A start later than this after --start-at is marked in the report and exits 4.
+  std::chrono::nanoseconds max_start_late = std::chrono::milliseconds(100);
+  std::string host_name;  // --host-name; empty: this machine's host name
 };
 
 // Bad usage; what() names the flag. Exit code 2.

@@ -17,7 +17,9 @@ std::string json_report(const RunResult& result, const Options& options);
 
 std::string text_report(const RunResult& result, const Options& options);
 
-// 1 when the errors exceed --max-error-rate, or (without it) when every connect was refused.
+// 4 when it started later than --max-start-late after --start-at (its window is not the other
+// hosts'); else 1 when the errors exceed --max-error-rate, or (without it) when every connect
+// was refused; else 0.
 int exit_code(const RunResult& result, const Options& options);
 
 }  // namespace loadgen
