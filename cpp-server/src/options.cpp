@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 
+#include "cpp_server/pg_pool.hpp"
 #include "cpp_server/store.hpp"
 
 namespace cpp_server {
@@ -23,20 +24,31 @@ unsigned affinity_cpu_count() {
 
 namespace {
 
-// --live-mb: decimal digits only (no sign, no exponent, no hex), 0..max_live_mb.
-unsigned parse_live_mb(const std::string& text) {
-  const auto error = [&text] {
-    return UsageError("--live-mb: \"" + text + "\" is not an integer 0.." +
-                      std::to_string(max_live_mb));
+// --live-mb and --db-pool: decimal digits only (no sign, no exponent, no hex), min..max.
+unsigned parse_count(const std::string& flag, const std::string& text, unsigned min, unsigned max) {
+  const auto error = [&] {
+    return UsageError(flag + ": \"" + text + "\" is not an integer " + std::to_string(min) + ".." +
+                      std::to_string(max));
   };
   if (text.empty()) throw error();
   std::uint64_t value = 0;
   for (const char c : text) {
     if (c < '0' || c > '9') throw error();
     value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    if (value > max_live_mb) throw error();  // also keeps the sum from overflowing
+    if (value > max) throw error();  // also keeps the sum from overflowing
   }
+  if (value < min) throw error();
   return static_cast<unsigned>(value);
+}
+
+// --db: what libpq accepts, and not empty (libpq would take that as "all defaults").
+std::string parse_conninfo(const std::string& text) {
+  if (text.empty()) throw UsageError("--db: empty connection string");
+  std::string reason;
+  if (!pg::check_conninfo(text, reason)) {
+    throw UsageError("--db: not a libpq connection string or URI: " + reason);
+  }
+  return text;
 }
 
 }  // namespace
@@ -71,6 +83,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
                  "service workload: build N * 1024 user records (about N MB) before serving")
       ->type_name("N")
       ->capture_default_str();
+  std::string db;
+  app.add_option("--db", db, "database routes: a libpq connection string or URI (none: 503)")
+      ->type_name("CONNINFO");
+  std::string db_pool;
+  app.add_option("--db-pool", db_pool, "pooled database connections (default: 2 per thread)")
+      ->type_name("N");
 
   // CLI11 wants argv-style input, in reverse for its vector overload.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -89,7 +107,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
   if (ec) throw UsageError("--bind: \"" + bind + "\" is not an IP address");
   options.port = static_cast<std::uint16_t>(port);
   options.threads = static_cast<unsigned>(threads);
-  options.live_mb = parse_live_mb(live_mb);
+  options.live_mb = parse_count("--live-mb", live_mb, 0, max_live_mb);
+  if (app.count("--db") > 0) options.db_conninfo = parse_conninfo(db);
+  if (app.count("--db-pool") > 0)
+    options.db_pool = parse_count("--db-pool", db_pool, 1, max_db_pool);
   return result;
 }
 

@@ -116,13 +116,13 @@ std::string_view origin_form(std::string_view target) {
 
 namespace {
 
-// GET /users/{id}; `id` is the path after "/users/".
-Route route_user(http::verb method, std::string_view id) {
+// GET /users/{id} and GET /db/users/{id} (`endpoint`); `id` is the path after "users/".
+Route route_user(Endpoint endpoint, http::verb method, std::string_view id) {
   if (id.find('/') != std::string_view::npos) return {Endpoint::not_found};  // /users/1/x
   if (method != http::verb::get) return {Endpoint::method_not_allowed};
   const auto user_id = parse_user_id(id);
   if (!user_id) return {Endpoint::bad_user_id};
-  Route user{Endpoint::user_record};
+  Route user{endpoint};
   user.user_id = *user_id;
   return user;
 }
@@ -147,14 +147,19 @@ Route route(http::verb method, std::string_view target) {
     return {method == http::verb::post ? Endpoint::orders : Endpoint::orders_method_not_allowed};
   } else if (constexpr std::string_view kUsers = "/users/";
              path.substr(0, kUsers.size()) == kUsers) {
-    return route_user(method, path.substr(kUsers.size()));
+    return route_user(Endpoint::user_record, method, path.substr(kUsers.size()));
+  } else if (constexpr std::string_view kDbUsers = "/db/users/";
+             path.substr(0, kDbUsers.size()) == kDbUsers) {
+    return route_user(Endpoint::db_user, method, path.substr(kDbUsers.size()));
+  } else if (path == "/db/sleep") {
+    endpoint = Endpoint::db_sleep;
   } else {
     return {Endpoint::not_found};
   }
   if (method != http::verb::get) return {Endpoint::method_not_allowed};
-  if (endpoint != Endpoint::io_wait) return {endpoint};
+  if (endpoint != Endpoint::io_wait && endpoint != Endpoint::db_sleep) return {endpoint};
 
-  Route io{Endpoint::io_wait};
+  Route io{endpoint};
   const std::string_view query =
       query_start == std::string_view::npos ? std::string_view{} : target.substr(query_start + 1);
   if (!parse_io_wait(query, io.io_wait)) return {Endpoint::bad_io_wait};
@@ -193,7 +198,10 @@ void append_response(std::string& out, Endpoint endpoint, Framing framing) {
       return;
     case Endpoint::user_record:
     case Endpoint::orders:
-      // Answered with the store or the body (service_routes.hpp); the server never comes here.
+    case Endpoint::db_user:
+    case Endpoint::db_sleep:
+      // Answered with the store, the body or a query (service_routes.hpp, db_routes.hpp); the
+      // server never comes here.
       append_text_response(out, framing, http::status::internal_server_error,
                            "Internal Server Error");
       return;

@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +14,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -19,7 +22,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cpp_server/db_routes.hpp"
 #include "cpp_server/orders.hpp"
+#include "cpp_server/pg_pool.hpp"
 #include "cpp_server/request_parser.hpp"
 #include "cpp_server/routes.hpp"
 #include "cpp_server/service_routes.hpp"
@@ -66,6 +71,90 @@ void append_parse_error_response(std::string& out, const error_code& ec, http::v
   append_error_response(out, http::status::payload_too_large);
 }
 
+// The database behind /db/...: --db-pool connections split into one pool per worker (in the
+// context_per_thread model; fewer pools when there are fewer connections than workers, each
+// then serving several workers), or one pool on a strand (shared_context model). The pools
+// close once every worker has drained, or when the shutdown grace period ends: a query still
+// running holds its HTTP connection open until its pool lets go of it.
+class Database {
+  static std::string seconds_or_ms(std::chrono::milliseconds time) {
+    return time.count() % 1000 == 0 ? std::to_string(time.count() / 1000) + " s"
+                                    : std::to_string(time.count()) + " ms";
+  }
+
+ public:
+  Database(const ServerOptions& options, const std::vector<asio::any_io_executor>& executors)
+      : conninfo_(options.db_conninfo), worker_count_(executors.size()) {
+    const unsigned total = options.db_pool > 0 ? options.db_pool : 2 * options.threads;
+    const unsigned pools = std::min<unsigned>(
+        total, static_cast<unsigned>(std::max<std::size_t>(1, executors.size())));
+    pg::PoolOptions pool_options;
+    // Resolved here, on the main thread: libpq would resolve a host name, blocking, on every
+    // reconnect.
+    pool_options.conninfo = pg::pin_host_addresses(options.db_conninfo);
+    pool_options.statements = database_statements();
+    pool_options.acquire_timeout = options.db_acquire_timeout;
+    for (unsigned i = 0; i < pools; ++i) {
+      pool_options.connections = total / pools + (i < total % pools ? 1 : 0);
+      pools_.push_back(std::make_unique<pg::Pool>(executors[i], pool_options));
+    }
+  }
+
+  pg::Pool& pool_for(std::size_t worker_index) { return *pools_[worker_index % pools_.size()]; }
+
+  void start() {
+    for (auto& pool : pools_) pool->start();
+  }
+
+  // Blocks until one pooled connection has answered SELECT 1; throws std::runtime_error (one
+  // line naming the database) when none has within `timeout`.
+  void wait_ready(std::chrono::milliseconds timeout) {
+    struct Outcome {
+      std::mutex mutex;
+      std::condition_variable changed;
+      bool ready = false;
+      std::size_t failed = 0;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    for (auto& pool : pools_) {
+      pool->async_wait_ready(timeout, [outcome](error_code ec) {
+        std::lock_guard lock(outcome->mutex);
+        if (ec) {
+          ++outcome->failed;
+        } else {
+          outcome->ready = true;
+        }
+        outcome->changed.notify_all();
+      });
+    }
+    std::unique_lock lock(outcome->mutex);
+    outcome->changed.wait(lock, [&] { return outcome->ready || outcome->failed == pools_.size(); });
+    if (outcome->ready) return;
+    std::string reason;
+    for (auto& pool : pools_) {
+      if (reason.empty()) reason = pool->last_error();
+    }
+    throw std::runtime_error("database " + pg::describe_conninfo(conninfo_) +
+                             " did not answer SELECT 1 within " + seconds_or_ms(timeout) +
+                             (reason.empty() ? std::string{} : ": " + reason));
+  }
+
+  // Once per worker, when its last connection has gone after stop().
+  void worker_drained() {
+    if (++drained_workers_ == worker_count_) close();
+  }
+
+  void close() {
+    for (auto& pool : pools_) pool->close();
+  }
+
+ private:
+  std::string conninfo_;
+  std::size_t worker_count_;
+  std::atomic<std::size_t> drained_workers_{0};
+  std::vector<std::unique_ptr<pg::Pool>> pools_;
+};
+
 class Connection;
 
 // An event loop with its connections. In the context_per_thread model each worker has one
@@ -99,6 +188,9 @@ class Worker {
   const ServerOptions& options;
   const Store& store;  // read-only once built: shared by all workers without a lock
   asio::io_context context;
+  // With --db: the database and the pool this worker's queries go to; set before start().
+  Database* database = nullptr;
+  pg::Pool* db_pool = nullptr;
 
   // Registers a connection; false once shutdown has begun (the caller then closes it).
   bool add(Connection* connection) {
@@ -113,6 +205,7 @@ class Worker {
     if (stopping_ && connections_.empty() && !tearing_down_) {
       sweep_timer_.cancel();
       grace_timer_.cancel();
+      report_drained();
     }
   }
 
@@ -126,6 +219,13 @@ class Worker {
   void begin_shutdown();
 
  private:
+  // Called with mutex_ held, once stopping and without connections.
+  void report_drained() {
+    if (drained_reported_ || database == nullptr) return;
+    drained_reported_ = true;
+    database->worker_drained();
+  }
+
   void arm_sweep() {
     sweep_timer_.expires_after(sweep_interval_);
     sweep_timer_.async_wait([this](error_code ec) {
@@ -144,6 +244,7 @@ class Worker {
   // Reused by every sweep, so that a sweep allocates nothing once it has seen the most
   // connections; only the sweep timer's handler touches it.
   std::vector<std::shared_ptr<Connection>> sweep_list_;
+  bool drained_reported_ = false;
 };
 
 // One client connection: read, parse, answer (in order, batching pipelined answers into one
@@ -271,6 +372,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
         case Endpoint::orders:
           append_order_response(out_, framing, worker_.store, order_request());
           break;
+        case Endpoint::db_user:
+        case Endpoint::db_sleep:
+          if (worker_.db_pool == nullptr) {
+            append_database_unavailable_response(out_, framing);
+            break;
+          }
+          start_db_query(routed, framing);
+          return Next::waiting_io;
         default:
           append_response(out_, routed.endpoint, framing);
           break;
@@ -317,6 +426,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (!final_framing.keep_alive) self->close_after_write_ = true;
       self->drive();
     });
+  }
+
+  // Runs the route's query on the worker's pool; the answer resumes the loop on this
+  // connection's executor. As with /io, a client that has gone meanwhile is noticed only when
+  // the answer is written: the query runs to its end either way, so that its pooled connection
+  // is consistent when it is reused.
+  void start_db_query(const Route& routed, Framing framing) {
+    deadline_ = kNoDeadline;  // the server is the one taking its time
+    auto answer = asio::bind_executor(
+        socket_.get_executor(), [self = shared_from_this(), endpoint = routed.endpoint, framing](
+                                    error_code ec, pg::Result result) {
+          if (self->closed_) return;
+          Framing final_framing = framing;
+          final_framing.keep_alive = framing.keep_alive && !self->shutting_down_;
+          if (endpoint == Endpoint::db_user) {
+            append_db_user_response(self->out_, final_framing, ec, result);
+          } else {
+            append_db_sleep_response(self->out_, final_framing, ec);
+          }
+          if (!final_framing.keep_alive) self->close_after_write_ = true;
+          self->drive();
+        });
+    if (routed.endpoint == Endpoint::db_user) {
+      worker_.db_pool->async_query(user_by_id_statement, user_by_id_params(routed.user_id),
+                                   std::move(answer));
+    } else {
+      worker_.db_pool->async_query(sleep_statement, sleep_params(routed.io_wait),
+                                   std::move(answer));
+    }
   }
 
   // Writes out_ directly; returns true when all of it went out, false when an async write (or
@@ -438,6 +576,7 @@ void Worker::begin_shutdown() {
     snapshot(live);
     if (connections_.empty()) {
       sweep_timer_.cancel();
+      report_drained();
     } else {
       grace_timer_.expires_after(options.shutdown_grace);
       grace_timer_.async_wait([this](error_code ec) {
@@ -450,6 +589,8 @@ void Worker::begin_shutdown() {
         for (auto& connection : left) {
           asio::dispatch(connection->executor(), [connection] { connection->close_now(); });
         }
+        // Queries still running end now (their connections are closed already).
+        if (database != nullptr) database->close();
       });
     }
   }
@@ -465,6 +606,7 @@ struct Server::Impl {
       : options(std::move(server_options)),
         store(build_store(options.live_mb)),
         acceptor(make_workers()) {
+    if (!options.db_conninfo.empty()) make_database();
     const tcp::endpoint endpoint(options.bind_address, options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -493,6 +635,22 @@ struct Server::Impl {
           std::make_unique<Worker>(options, store, static_cast<int>(options.threads)));
     }
     return asio::make_strand(workers.front()->context);
+  }
+
+  // The pools run on the workers' event loops: pool i on worker i, or on a strand of the one
+  // shared context.
+  void make_database() {
+    std::vector<asio::any_io_executor> executors;
+    if (options.io_model == IoModel::context_per_thread) {
+      for (auto& worker : workers) executors.push_back(worker->context.get_executor());
+    } else {
+      executors.push_back(asio::make_strand(workers.front()->context));
+    }
+    database = std::make_unique<Database>(options, executors);
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      workers[i]->database = database.get();
+      workers[i]->db_pool = &database->pool_for(i);
+    }
   }
 
   void accept() {
@@ -524,6 +682,7 @@ struct Server::Impl {
   ServerOptions options;
   Store store;  // built before the workers exist, never changed after
   std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<Database> database;  // with --db; destroyed before the workers' contexts
   tcp::acceptor acceptor;
   asio::steady_timer retry_timer{acceptor.get_executor()};
   std::size_t next_worker = 0;
@@ -547,12 +706,14 @@ void Server::start() {
   Impl& impl = *impl_;
   if (impl.started) return;
   impl.started = true;
+  if (impl.database) impl.database->start();
   asio::post(impl.acceptor.get_executor(), [&impl] { impl.accept(); });
   for (auto& worker : impl.workers) worker->start_sweeping();
   for (unsigned i = 0; i < impl.options.threads; ++i) {
     Worker& worker = *impl.workers[i % impl.workers.size()];
     impl.threads.emplace_back([&worker] { worker.context.run(); });
   }
+  if (impl.database) impl.database->wait_ready(impl.options.db_startup_timeout);
 }
 
 void Server::stop() {

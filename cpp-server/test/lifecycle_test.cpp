@@ -65,10 +65,13 @@ TEST(CppServerBinary, HonoursThreadsAndIoModelFlags) {
 
 TEST(CppServerBinary, BadArgumentsExitWithCode2AndOneLineNamingTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-      {{"--port", "65536"}, "--port"},    {{"--port", "eighty"}, "--port"},
-      {{"--threads", "0"}, "--threads"},  {{"--bind", "not-an-address"}, "--bind"},
-      {{"--frobnicate"}, "--frobnicate"}, {{"--live-mb", "4097"}, "--live-mb"},
-      {{"--live-mb", "-1"}, "--live-mb"}, {{"--live-mb", "lots"}, "--live-mb"},
+      {{"--port", "65536"}, "--port"},     {{"--port", "eighty"}, "--port"},
+      {{"--threads", "0"}, "--threads"},   {{"--bind", "not-an-address"}, "--bind"},
+      {{"--frobnicate"}, "--frobnicate"},  {{"--live-mb", "4097"}, "--live-mb"},
+      {{"--live-mb", "-1"}, "--live-mb"},  {{"--live-mb", "lots"}, "--live-mb"},
+      {{"--db-pool", "0"}, "--db-pool"},   {{"--db-pool", "1025"}, "--db-pool"},
+      {{"--db-pool", "two"}, "--db-pool"}, {{"--db", ""}, "--db"},
+      {{"--db", "host=x port"}, "--db"},   {{"--db", "colour=blue"}, "--db"},
   };
   for (const auto& [args, flag] : cases) {
     const auto [code, stderr_text] = run_rejected(args);

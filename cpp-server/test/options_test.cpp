@@ -49,6 +49,38 @@ TEST(CppServerOptions, LiveMbThatIsNotAnIntegerFrom0To4096NamesTheFlag) {
   EXPECT_THAT(usage_error({"--live-mb"}), HasSubstr("--live-mb"));
 }
 
+TEST(CppServerOptions, ReadsDbAndDbPool) {
+  const ServerOptions none = parse_command_line({}).options;
+  EXPECT_EQ(none.db_conninfo, "");
+  EXPECT_EQ(none.db_pool, 0u);  // 2 per worker thread
+  EXPECT_EQ(none.db_startup_timeout, 10s);
+  EXPECT_EQ(none.db_acquire_timeout, 5s);
+  const ServerOptions options =
+      parse_command_line(
+          {"--db", "postgresql://postgres@127.0.0.1:5432/postgres", "--db-pool", "16"})
+          .options;
+  EXPECT_EQ(options.db_conninfo, "postgresql://postgres@127.0.0.1:5432/postgres");
+  EXPECT_EQ(options.db_pool, 16u);
+  EXPECT_EQ(parse_command_line({"--db=host=/tmp port=5433"}).options.db_conninfo,
+            "host=/tmp port=5433");
+  EXPECT_EQ(parse_command_line({"--db-pool", "1"}).options.db_pool, 1u);
+  EXPECT_EQ(parse_command_line({"--db-pool", "1024"}).options.db_pool, 1024u);
+}
+
+TEST(CppServerOptions, BadDbOrDbPoolNamesTheFlag) {
+  EXPECT_EQ(usage_error({"--db-pool", "0"}), "--db-pool: \"0\" is not an integer 1..1024");
+  for (const char* bad : {"1025", "-1", "x", "1.5", "", " 2", "99999999999999999999"}) {
+    EXPECT_THAT(usage_error({"--db-pool", bad}), HasSubstr("--db-pool")) << bad;
+  }
+  EXPECT_THAT(usage_error({"--db-pool"}), HasSubstr("--db-pool"));
+  for (const char* bad : {"", "host=x port", "colour=blue", "postgresql://h:notaport/x"}) {
+    const std::string error = usage_error({"--db", bad});
+    EXPECT_THAT(error, HasSubstr("--db")) << bad;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+  EXPECT_THAT(usage_error({"--db"}), HasSubstr("--db"));
+}
+
 TEST(CppServerOptions, ReadsPortBindAndThreads) {
   const ServerOptions options =
       parse_command_line({"--port", "0", "--bind", "::1", "--threads", "3"}).options;

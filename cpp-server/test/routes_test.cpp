@@ -95,6 +95,34 @@ TEST(CppServerRoute, UsersAreGetOnlyWhateverTheId) {
   EXPECT_EQ(route(http::verb::delete_, "/users/abc").endpoint, Endpoint::method_not_allowed);
 }
 
+TEST(CppServerRoute, DbUsersFollowTheUsersIdRules) {
+  EXPECT_EQ(route(http::verb::get, "/db/users/7").endpoint, Endpoint::db_user);
+  EXPECT_EQ(route(http::verb::get, "/db/users/0007?x=1").user_id, 7u);
+  EXPECT_EQ(route(http::verb::get, "/db/users/1023").user_id, 1023u);
+  for (const char* target : {"/db/users/", "/db/users/abc", "/db/users/-1",
+                             "/db/users/1000000000000000000", "/db/users/%31"}) {
+    EXPECT_EQ(route(http::verb::get, target).endpoint, Endpoint::bad_user_id) << target;
+  }
+  for (const char* target : {"/db/users", "/db/users/1/x", "/db/user/1", "/db/", "/db"}) {
+    EXPECT_EQ(route(http::verb::get, target).endpoint, Endpoint::not_found) << target;
+  }
+  EXPECT_EQ(route(http::verb::post, "/db/users/1").endpoint, Endpoint::method_not_allowed);
+  EXPECT_EQ(route(http::verb::put, "/db/users/abc").endpoint, Endpoint::method_not_allowed);
+}
+
+TEST(CppServerRoute, DbSleepFollowsTheIoWaitRules) {
+  EXPECT_EQ(route(http::verb::get, "/db/sleep?ms=50").endpoint, Endpoint::db_sleep);
+  EXPECT_EQ(route(http::verb::get, "/db/sleep?ms=50").io_wait, 50ms);
+  EXPECT_EQ(route(http::verb::get, "/db/sleep?x=1&ms=10000").io_wait, 10000ms);
+  for (const char* target :
+       {"/db/sleep", "/db/sleep?ms=x", "/db/sleep?ms=10001", "/db/sleep?ms=-1", "/db/sleep?ms="}) {
+    EXPECT_EQ(route(http::verb::get, target).endpoint, Endpoint::bad_io_wait) << target;
+  }
+  EXPECT_EQ(route(http::verb::post, "/db/sleep?ms=1").endpoint, Endpoint::method_not_allowed);
+  EXPECT_EQ(route(http::verb::post, "/db/sleep?ms=x").endpoint, Endpoint::method_not_allowed);
+  EXPECT_EQ(route(http::verb::get, "/db/sleep/").endpoint, Endpoint::not_found);
+}
+
 TEST(CppServerRoute, OrdersArePostOnly) {
   EXPECT_EQ(route(http::verb::post, "/orders").endpoint, Endpoint::orders);
   EXPECT_EQ(route(http::verb::post, "/orders?x=1").endpoint, Endpoint::orders);

@@ -42,7 +42,18 @@ struct ServerOptions {
   std::uint64_t body_limit_bytes = 1024 * 1024;
   // The service workload: live_mb * 1024 user records built before the server is ready.
   unsigned live_mb = 0;
+  // The database routes: a libpq connection string or URI; none when empty (they answer 503).
+  std::string db_conninfo;
+  // Pooled connections in all; 0 means 2 per worker thread.
+  unsigned db_pool = 0;
+  // With a database, start() returns once a pooled connection has answered SELECT 1, and fails
+  // when none has after this long.
+  std::chrono::milliseconds db_startup_timeout{10'000};
+  // A query that finds no free connection within this long answers 503.
+  std::chrono::milliseconds db_acquire_timeout{5'000};
 };
+
+inline constexpr unsigned max_db_pool = 1024;
 
 // The number of CPUs in this process's affinity mask (sched_getaffinity), at least 1.
 unsigned affinity_cpu_count();
@@ -59,8 +70,8 @@ struct CommandLine {
   std::string help_text;
 };
 
-// Parses --port, --bind, --threads, --io-model and --live-mb (args excludes the program name).
-// Throws UsageError. --threads defaults to affinity_cpu_count().
+// Parses --port, --bind, --threads, --io-model, --live-mb, --db and --db-pool (args excludes the
+// program name). Throws UsageError. --threads defaults to affinity_cpu_count().
 CommandLine parse_command_line(const std::vector<std::string>& args);
 
 }  // namespace cpp_server

@@ -12,8 +12,9 @@ namespace cpp_server {
 
 class Server {
  public:
-  // Builds the store of options.live_mb, then binds and listens; throws
-  // boost::system::system_error when the address cannot be used.
+  // Builds the store of options.live_mb (and with options.db_conninfo the database pools, not yet
+  // connected), then binds and listens; throws boost::system::system_error when the address
+  // cannot be used.
   explicit Server(ServerOptions options);
   ~Server();  // stop() and wait()
   Server(const Server&) = delete;
@@ -25,7 +26,10 @@ class Server {
   // The --live-mb records GET /users/{id} and POST /orders answer from.
   const Store& store() const;
 
-  // Starts options.threads worker threads and returns.
+  // Starts options.threads worker threads and returns. With options.db_conninfo it also opens
+  // the database pools, and returns only once a pooled connection has answered SELECT 1; when
+  // none has within options.db_startup_timeout it throws std::runtime_error, whose what() is one
+  // line naming the database.
   void start();
 
   // Stops accepting, closes idle connections, lets requests in flight finish (answered with
