@@ -1,5 +1,5 @@
 // loadgen: parse, run, report, map the outcome to an exit code (0 ok, 1 too many errors,
-// 2 bad usage or input). `loadgen merge FILE...` merges reports instead of running.
+// 2 bad usage or input, 4 started later than --max-start-late after --start-at). `loadgen merge FILE...` merges reports instead of running.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
       };
     const auto result = loadgen::run(options, hooks);
     if (terminal) fmt::print(stderr, "\r\033[K");
+    if (!result.engine_fallback.empty())
+      fmt::print(stderr, "loadgen: ran the epoll engine: {}\n", result.engine_fallback);
     const std::string report = options.json ? loadgen::json_report(result, options)
                                             : loadgen::text_report(result, options);
     std::fputs(report.c_str(), stdout);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <new>
 
+#include "engines.hpp"
 #include "loadgen/engine.hpp"
 #include "responders.hpp"
 
@@ -32,10 +33,13 @@ struct Counted {
   std::uint64_t allocations;
 };
 
-Counted run_counted(const test::Responder& responder, const char* duration, const char* rate,
-                    std::vector<const char*> extra = {}, const std::string& path = "/") {
+Counted run_counted(Engine engine, const test::Responder& responder, const char* duration,
+                    const char* rate, std::vector<const char*> extra = {},
+                    const std::string& path = "/") {
   const std::string url = responder.url(path);
-  std::vector<const char*> args = {"loadgen", url.c_str(), "-c", "4", "-t", "1", "-d", duration};
+  std::vector<const char*> args = {"loadgen", url.c_str(), "-c",       "4",
+                                   "-t",      "1",         "-d",       duration,
+                                   "--engine", engine_name(engine)};
   if (rate) args.insert(args.end(), {"--rate", rate});
   args.insert(args.end(), extra.begin(), extra.end());
   const Options options = parse_command_line(static_cast<int>(args.size()), args.data()).options;
@@ -44,10 +48,13 @@ Counted run_counted(const test::Responder& responder, const char* duration, cons
   return {result.requests, g_allocations.load() - before};
 }
 
-TEST(LoadgenAllocation, ClosedLoopRequestsDoNotAllocate) {
+class LoadgenAllocation : public test::EngineTest {};
+LOADGEN_TEST_EACH_ENGINE(LoadgenAllocation);
+
+TEST_P(LoadgenAllocation, ClosedLoopRequestsDoNotAllocate) {
   test::Responder responder(test::Behaviour{});
-  const Counted short_run = run_counted(responder, "200ms", nullptr);
-  const Counted long_run = run_counted(responder, "600ms", nullptr);
+  const Counted short_run = run_counted(GetParam(), responder, "200ms", nullptr);
+  const Counted long_run = run_counted(GetParam(), responder, "600ms", nullptr);
   ASSERT_GT(long_run.requests, 5000u);  // thousands of requests, yet no more allocations
   // The responder (coroutines, in this process) may allocate a little; far below one per request.
   EXPECT_LT(long_run.allocations, short_run.allocations + 100)
@@ -55,10 +62,10 @@ TEST(LoadgenAllocation, ClosedLoopRequestsDoNotAllocate) {
       << long_run.allocations << " for " << long_run.requests;
 }
 
-TEST(LoadgenAllocation, OpenLoopRequestsDoNotAllocate) {
+TEST_P(LoadgenAllocation, OpenLoopRequestsDoNotAllocate) {
   test::Responder responder(test::Behaviour{});
-  const Counted short_run = run_counted(responder, "200ms", "5000");
-  const Counted long_run = run_counted(responder, "600ms", "5000");
+  const Counted short_run = run_counted(GetParam(), responder, "200ms", "5000");
+  const Counted long_run = run_counted(GetParam(), responder, "600ms", "5000");
   ASSERT_GT(long_run.requests, short_run.requests + 1000);  // 5000/s for 400 ms more: ~2000
   EXPECT_LT(long_run.allocations, short_run.allocations + 100)
       << short_run.allocations << " allocations for " << short_run.requests << " requests, "
@@ -67,9 +74,11 @@ TEST(LoadgenAllocation, OpenLoopRequestsDoNotAllocate) {
 
 // Placeholders drawn per request, a weighted mix of targets, overhead and per-target
 // histograms: each request is rendered into its connection's buffer, allocated once.
-class LoadgenAllocationWithPlaceholders : public ::testing::Test {
+class LoadgenAllocationWithPlaceholders : public test::EngineTest {
  protected:
   void SetUp() override {
+    test::EngineTest::SetUp();
+    if (IsSkipped()) return;
     char name[] = "/tmp/loadgen-allocation-XXXXXX";
     dir_ = mkdtemp(name);
     std::ofstream(dir_ / "body.json") << "{\"customer_id\":{id}}";
@@ -87,20 +96,22 @@ class LoadgenAllocationWithPlaceholders : public ::testing::Test {
   std::string mix_;
 };
 
-TEST_F(LoadgenAllocationWithPlaceholders, ClosedLoopRequestsDoNotAllocate) {
+LOADGEN_TEST_EACH_ENGINE(LoadgenAllocationWithPlaceholders);
+
+TEST_P(LoadgenAllocationWithPlaceholders, ClosedLoopRequestsDoNotAllocate) {
   test::Responder responder(test::Behaviour{});
-  const Counted short_run = run_counted(responder, "200ms", nullptr, flags());
-  const Counted long_run = run_counted(responder, "600ms", nullptr, flags());
+  const Counted short_run = run_counted(GetParam(), responder, "200ms", nullptr, flags());
+  const Counted long_run = run_counted(GetParam(), responder, "600ms", nullptr, flags());
   ASSERT_GT(long_run.requests, 5000u);
   EXPECT_LT(long_run.allocations, short_run.allocations + 100)
       << short_run.allocations << " allocations for " << short_run.requests << " requests, "
       << long_run.allocations << " for " << long_run.requests;
 }
 
-TEST_F(LoadgenAllocationWithPlaceholders, OpenLoopRequestsDoNotAllocate) {
+TEST_P(LoadgenAllocationWithPlaceholders, OpenLoopRequestsDoNotAllocate) {
   test::Responder responder(test::Behaviour{});
-  const Counted short_run = run_counted(responder, "200ms", "5000", flags());
-  const Counted long_run = run_counted(responder, "600ms", "5000", flags());
+  const Counted short_run = run_counted(GetParam(), responder, "200ms", "5000", flags());
+  const Counted long_run = run_counted(GetParam(), responder, "600ms", "5000", flags());
   ASSERT_GT(long_run.requests, short_run.requests + 1000);
   EXPECT_LT(long_run.allocations, short_run.allocations + 100)
       << short_run.allocations << " allocations for " << short_run.requests << " requests, "

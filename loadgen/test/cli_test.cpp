@@ -1,6 +1,7 @@
 // The loadgen program as the orchestrator runs it: a separate process, its JSON on stdout,
 // its exit code, its time bound.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/engine.hpp"
 #include "responders.hpp"
 
 namespace loadgen {
@@ -258,6 +260,78 @@ TEST(LoadgenCli, MergeAddsTheReportsOfTwoProcesses) {
   EXPECT_TRUE(missing.out.empty());
   EXPECT_EQ(run_loadgen({"merge", "--help"}).exit_code, 0);
   EXPECT_EQ(run_loadgen({"merge"}).exit_code, 2);
+}
+
+double wall_clock_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+TEST(LoadgenCli, TheEngineIsRecorded) {
+  Responder responder(Behaviour{});
+  const Finished epoll =
+      run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--engine", "epoll", "--json"});
+  ASSERT_EQ(epoll.exit_code, 0) << epoll.err;
+  EXPECT_EQ(nlohmann::json::parse(epoll.out)["engine"], "epoll");
+  EXPECT_TRUE(nlohmann::json::parse(epoll.out)["engine_fallback"].is_null());
+  // By default io_uring where it runs; else epoll, and the report says why not.
+  const Finished chosen = run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--json"});
+  ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+  const auto json = nlohmann::json::parse(chosen.out);
+  if (uring_unavailable_reason().empty()) {
+    EXPECT_EQ(json["engine"], "uring");
+    EXPECT_TRUE(json["engine_fallback"].is_null());
+  } else {
+    EXPECT_EQ(json["engine"], "epoll");
+    EXPECT_TRUE(json["engine_fallback"].is_string());
+  }
+  EXPECT_EQ(run_loadgen({responder.url(), "--engine", "kqueue"}).exit_code, 2);
+}
+
+TEST(LoadgenCli, TheReportCarriesItsHostName) {
+  Responder responder(Behaviour{});
+  const Finished named = run_loadgen(
+      {responder.url(), "-c", "1", "-d", "100ms", "--host-name", "gen1", "--json"});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(nlohmann::json::parse(named.out)["host"], "gen1");
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  const Finished plain = run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(plain.out)["host"], name);
+}
+
+TEST(LoadgenCli, StartAtWaitsForTheMomentThenRunsItsWindow) {
+  Responder responder(Behaviour{});
+  const double at = wall_clock_now() + 0.6;
+  const Finished f = run_loadgen({responder.url(), "-c", "1", "-d", "200ms", "--start-at",
+                                  fmt::format("{:.6f}", at), "--json"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  // 0.6 s of waiting (less the start-up before it began waiting), then the 200 ms window.
+  EXPECT_GE(f.elapsed, 700ms);
+  EXPECT_LT(f.elapsed, 2s);
+  const auto json = nlohmann::json::parse(f.out);
+  EXPECT_DOUBLE_EQ(json["start_at"].get<double>(), std::stod(fmt::format("{:.6f}", at)));
+  // A timer wakes tens of microseconds late on a quiet machine; 100 ms is the default bound.
+  EXPECT_GE(json["start_late_ms"].get<double>(), 0);
+  EXPECT_LT(json["start_late_ms"].get<double>(), 100);
+  EXPECT_EQ(json["started_late"], false);
+  EXPECT_GT(json["requests"].get<int>(), 0);
+}
+
+TEST(LoadgenCli, AStartTimeLongPastIsMarkedAndExitsFour) {
+  Responder responder(Behaviour{});
+  const Finished f = run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--start-at",
+                                  fmt::format("{:.6f}", wall_clock_now() - 5), "--json"});
+  EXPECT_EQ(f.exit_code, 4) << f.err;
+  const auto json = nlohmann::json::parse(f.out);
+  EXPECT_GE(json["start_late_ms"].get<double>(), 5000);
+  EXPECT_LT(json["start_late_ms"].get<double>(), 7000);
+  EXPECT_EQ(json["started_late"], true);
+  // A bound the lateness is within: on time.
+  EXPECT_EQ(run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--start-at",
+                         fmt::format("{:.6f}", wall_clock_now() - 0.05), "--max-start-late",
+                         "10s"})
+                .exit_code,
+            0);
 }
 
 TEST(LoadgenCli, HelpExitsZero) {

@@ -12,6 +12,7 @@
 
 #include "loadgen/distribution.hpp"
 #include "loadgen/draws.hpp"
+#include "engines.hpp"
 #include "loadgen/engine.hpp"
 #include "responders.hpp"
 
@@ -22,11 +23,24 @@ using namespace std::chrono_literals;
 using test::Behaviour;
 using test::Responder;
 
-Options options(const std::string& url, std::vector<const char*> flags) {
-  std::vector<const char*> args = {"loadgen", url.c_str()};
-  args.insert(args.end(), flags.begin(), flags.end());
-  return parse_command_line(static_cast<int>(args.size()), args.data()).options;
-}
+class LoadgenOverhead : public test::EngineTest {};
+class LoadgenSeed : public test::EngineTest {
+ protected:
+  // The request lines one responder received from one loadgen run.
+  std::vector<std::string> lines_received(Behaviour behaviour,
+                                          std::vector<const char*> flags) const {
+    behaviour.keep_request_lines = 100'000;
+    Responder responder(behaviour);
+    run(options(responder.url("/users/{id}"), flags));
+    return responder.request_lines();
+  }
+};
+class LoadgenTargetMix : public test::EngineTest {};
+class LoadgenBody : public test::EngineTest {};
+LOADGEN_TEST_EACH_ENGINE(LoadgenOverhead);
+LOADGEN_TEST_EACH_ENGINE(LoadgenSeed);
+LOADGEN_TEST_EACH_ENGINE(LoadgenTargetMix);
+LOADGEN_TEST_EACH_ENGINE(LoadgenBody);
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -48,7 +62,7 @@ class TargetsFile {
   std::filesystem::path dir_;
 };
 
-TEST(LoadgenOverhead, IsTheLatencyBeyondTheWaitAskedFor) {
+TEST_P(LoadgenOverhead, IsTheLatencyBeyondTheWaitAskedFor) {
   // The responder answers /io?ms=N after N ms (a timer from the request's arrival).
   Responder responder(Behaviour{});
   const std::string path = "/io?ms={wait}";
@@ -71,7 +85,7 @@ TEST(LoadgenOverhead, IsTheLatencyBeyondTheWaitAskedFor) {
   EXPECT_GE(r.overhead_ns.min(), 0);
 }
 
-TEST(LoadgenOverhead, AnswersBeforeTheWaitAreClampedToZeroAndCounted) {
+TEST_P(LoadgenOverhead, AnswersBeforeTheWaitAreClampedToZeroAndCounted) {
   // A server whose timer fires early: /io?ms=40 answered after 10 ms, 30 ms before its wait.
   Responder responder(Behaviour{.io_wait_factor = 0.25});
   const RunResult r = run(options(responder.url("/io?ms={wait}"),
@@ -84,7 +98,7 @@ TEST(LoadgenOverhead, AnswersBeforeTheWaitAreClampedToZeroAndCounted) {
   EXPECT_GE(ms(r.latency_ns.value_at_percentile(50)), 10);
 }
 
-TEST(LoadgenOverhead, OnlyRequestsWithAWaitHaveOne) {
+TEST_P(LoadgenOverhead, OnlyRequestsWithAWaitHaveOne) {
   Responder responder(Behaviour{});
   const RunResult r =
       run(options(responder.url("/"), {"-c", "1", "-d", "100ms", "--wait", "const:1ms"}));
@@ -92,20 +106,12 @@ TEST(LoadgenOverhead, OnlyRequestsWithAWaitHaveOne) {
   EXPECT_EQ(r.overhead_ns.total_count(), 0u);
 }
 
-// The request lines one responder received from one loadgen run.
-std::vector<std::string> lines_received(Behaviour behaviour, std::vector<const char*> flags) {
-  behaviour.keep_request_lines = 100'000;
-  Responder responder(behaviour);
-  run(options(responder.url("/users/{id}"), flags));
-  return responder.request_lines();
-}
-
 bool is_prefix(const std::vector<std::string>& shorter, const std::vector<std::string>& longer) {
   return shorter.size() <= longer.size() &&
          std::equal(shorter.begin(), shorter.end(), longer.begin());
 }
 
-TEST(LoadgenSeed, EveryServerGetsTheSameSequenceInTheClosedLoop) {
+TEST_P(LoadgenSeed, EveryServerGetsTheSameSequenceInTheClosedLoop) {
   const std::vector<const char*> flags = {
       "-c", "1", "-t", "1", "-d", "300ms", "--id", "uniform:0:102399", "--seed", "7"};
   const auto fast = lines_received(Behaviour{}, flags);
@@ -128,7 +134,7 @@ TEST(LoadgenSeed, EveryServerGetsTheSameSequenceInTheClosedLoop) {
             std::vector(slow.begin(), slow.begin() + 3));
 }
 
-TEST(LoadgenSeed, EveryServerGetsTheSameSequenceInTheOpenLoop) {
+TEST_P(LoadgenSeed, EveryServerGetsTheSameSequenceInTheOpenLoop) {
   // One connection, due every 5 ms: requests leave in due order, request n draws at index n of
   // the thread's stream, whatever the answers' timing.
   const std::vector<const char*> flags = {"-c",    "1",      "-t",  "1",    "-d",
@@ -145,7 +151,7 @@ TEST(LoadgenSeed, EveryServerGetsTheSameSequenceInTheOpenLoop) {
   EXPECT_EQ(fast[0], "GET /users/" + std::to_string(ids.draw(draws::bits(key, 0))) + " HTTP/1.1");
 }
 
-TEST(LoadgenTargetMix, HonoursTheWeightsAndReportsEachTarget) {
+TEST_P(LoadgenTargetMix, HonoursTheWeightsAndReportsEachTarget) {
   TargetsFile file(R"({"requests":[
     {"name":"read","weight":80,"path":"/a/{id}"},
     {"name":"write","weight":20,"method":"POST","path":"/b","body_file":"b.json"}]})");
@@ -174,7 +180,7 @@ TEST(LoadgenTargetMix, HonoursTheWeightsAndReportsEachTarget) {
   EXPECT_EQ(writes, r.targets[1].requests);
 }
 
-TEST(LoadgenTargetMix, ErrorsAreCountedPerTarget) {
+TEST_P(LoadgenTargetMix, ErrorsAreCountedPerTarget) {
   TargetsFile file(R"({"requests":[{"name":"a","path":"/a"},{"name":"b","path":"/b"}]})");
   Responder responder(Behaviour{.close_every = 5, .close_abruptly = true});
   const RunResult r = run(options(
@@ -191,7 +197,7 @@ TEST(LoadgenTargetMix, ErrorsAreCountedPerTarget) {
   EXPECT_EQ(per_target, lost);
 }
 
-TEST(LoadgenTargetMix, HeadAndGetMixOnOneConnection) {
+TEST_P(LoadgenTargetMix, HeadAndGetMixOnOneConnection) {
   TargetsFile file(R"({"requests":[{"name":"get","path":"/"},
                                    {"name":"head","method":"HEAD","path":"/"}]})");
   Responder responder(Behaviour{});
@@ -206,7 +212,7 @@ TEST(LoadgenTargetMix, HeadAndGetMixOnOneConnection) {
   EXPECT_EQ(r.requests, responder.answers_sent());
 }
 
-TEST(LoadgenBody, IsSentWithItsLength) {
+TEST_P(LoadgenBody, IsSentWithItsLength) {
   TargetsFile file("{}");
   file.add("body.json", "{\"customer_id\":{id}}");
   Responder responder(Behaviour{});

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "engines.hpp"
 #include "loadgen/report.hpp"
 #include "responders.hpp"
 
@@ -18,15 +19,12 @@ using namespace std::chrono_literals;
 using test::Behaviour;
 using test::Responder;
 
-Options options(const std::string& url, std::vector<const char*> flags) {
-  std::vector<const char*> args = {"loadgen", url.c_str()};
-  args.insert(args.end(), flags.begin(), flags.end());
-  return parse_command_line(static_cast<int>(args.size()), args.data()).options;
-}
+class LoadgenEngine : public test::EngineTest {};
+LOADGEN_TEST_EACH_ENGINE(LoadgenEngine);
 
 double us(std::int64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-TEST(LoadgenEngine, FixedDelayShowsAsTheMedian) {
+TEST_P(LoadgenEngine, FixedDelayShowsAsTheMedian) {
   Responder responder(Behaviour{.delay = 2000us});
   const RunResult r = run(options(responder.url(), {"-c", "4", "-t", "1", "-d", "1s"}));
   // Every answer leaves 2 ms after its request arrived; the loopback adds tens of µs.
@@ -44,7 +42,7 @@ Behaviour freezing() {
   return Behaviour{.freeze_period = 1000ms, .freeze_phase = 300ms, .freeze_length = 300ms};
 }
 
-TEST(LoadgenEngine, OpenLoopP99ShowsAFreeze) {
+TEST_P(LoadgenEngine, OpenLoopP99ShowsAFreeze) {
   Responder responder(freezing());
   const RunResult r =
       run(options(responder.url(), {"-c", "20", "-t", "1", "-d", "1s", "--rate", "1000"}));
@@ -65,7 +63,7 @@ TEST(LoadgenEngine, OpenLoopP99ShowsAFreeze) {
   EXPECT_GE(r.late_sends, 200u);
 }
 
-TEST(LoadgenEngine, ClosedLoopP99HidesTheSameFreeze) {
+TEST_P(LoadgenEngine, ClosedLoopP99HidesTheSameFreeze) {
   Responder responder(freezing());
   const RunResult r = run(options(responder.url(), {"-c", "20", "-t", "1", "-d", "1s"}));
   // Only the 20 requests in flight when the freeze starts wait ~300 ms (the max shows it);
@@ -75,7 +73,7 @@ TEST(LoadgenEngine, ClosedLoopP99HidesTheSameFreeze) {
   EXPECT_LE(us(r.latency_ns.value_at_percentile(99)), 50'000);
 }
 
-TEST(LoadgenEngine, UnansweredRequestsTimeOutAndTheRunEndsOnTime) {
+TEST_P(LoadgenEngine, UnansweredRequestsTimeOutAndTheRunEndsOnTime) {
   Responder responder(Behaviour{.never_answer = true});
   const auto started = std::chrono::steady_clock::now();
   const RunResult r =
@@ -90,7 +88,7 @@ TEST(LoadgenEngine, UnansweredRequestsTimeOutAndTheRunEndsOnTime) {
   EXPECT_LT(elapsed, 1s + 500ms + 1s);
 }
 
-TEST(LoadgenEngine, AnnouncedClosesAreReconnectsNotErrors) {
+TEST_P(LoadgenEngine, AnnouncedClosesAreReconnectsNotErrors) {
   Responder responder(Behaviour{.close_every = 5});
   const RunResult r = run(options(responder.url(), {"-c", "2", "-t", "1", "-d", "1s"}));
   EXPECT_EQ(r.errors.total(), 0u);
@@ -102,7 +100,7 @@ TEST(LoadgenEngine, AnnouncedClosesAreReconnectsNotErrors) {
   EXPECT_GE(r.reconnects, 10u);
 }
 
-TEST(LoadgenEngine, AbruptClosesLoseOneRequestEachAndAllAreCounted) {
+TEST_P(LoadgenEngine, AbruptClosesLoseOneRequestEachAndAllAreCounted) {
   Responder responder(Behaviour{.close_every = 5, .close_abruptly = true});
   const RunResult r = run(options(responder.url(), {"-c", "2", "-t", "1", "-d", "1s"}));
   // After each 5th answer the client already sends the 6th request, which the close loses:
@@ -117,7 +115,7 @@ TEST(LoadgenEngine, AbruptClosesLoseOneRequestEachAndAllAreCounted) {
   EXPECT_GE(lost, 10u);
 }
 
-TEST(LoadgenEngine, GarbageAnswersAreParseErrors) {
+TEST_P(LoadgenEngine, GarbageAnswersAreParseErrors) {
   Responder responder(Behaviour{.garbage = true});
   const RunResult r = run(options(responder.url(), {"-c", "2", "-t", "1", "-d", "500ms"}));
   EXPECT_EQ(r.requests, 0u);
@@ -127,7 +125,7 @@ TEST(LoadgenEngine, GarbageAnswersAreParseErrors) {
   EXPECT_GE(r.reconnects + 2, r.errors.parse);  // each bad answer costs its connection
 }
 
-TEST(LoadgenEngine, RefusedConnectionsAreConnectErrorsAndExitCodeOne) {
+TEST_P(LoadgenEngine, RefusedConnectionsAreConnectErrorsAndExitCodeOne) {
   const auto port = test::unused_port();
   const Options o = options("http://127.0.0.1:" + std::to_string(port) + "/",
                             {"-c", "2", "-t", "1", "-d", "300ms"});
@@ -141,7 +139,7 @@ TEST(LoadgenEngine, RefusedConnectionsAreConnectErrorsAndExitCodeOne) {
   EXPECT_EQ(exit_code(r, o), 1);
 }
 
-TEST(LoadgenEngine, HangingConnectsTimeOutAndTheRunEndsOnTime) {
+TEST_P(LoadgenEngine, HangingConnectsTimeOutAndTheRunEndsOnTime) {
   test::SilentListener listener;
   const auto started = std::chrono::steady_clock::now();
   const RunResult r =
@@ -154,7 +152,7 @@ TEST(LoadgenEngine, HangingConnectsTimeOutAndTheRunEndsOnTime) {
   EXPECT_LT(elapsed, 1s + 300ms + 1s);
 }
 
-TEST(LoadgenEngine, OpenLoopSendsExactlyTheScheduledRequests) {
+TEST_P(LoadgenEngine, OpenLoopSendsExactlyTheScheduledRequests) {
   Responder responder(Behaviour{});
   const RunResult r =
       run(options(responder.url(), {"-c", "4", "-t", "1", "-d", "1s", "--rate", "2000"}));
@@ -168,7 +166,7 @@ TEST(LoadgenEngine, OpenLoopSendsExactlyTheScheduledRequests) {
   EXPECT_NEAR(r.rps, 2000, 100);
 }
 
-TEST(LoadgenEngine, TheWaitForAFreeConnectionCountsInLatency) {
+TEST_P(LoadgenEngine, TheWaitForAFreeConnectionCountsInLatency) {
   Responder responder(Behaviour{.delay = 10ms});
   const RunResult r =
       run(options(responder.url(), {"-c", "1", "-t", "1", "-d", "500ms", "--rate", "200"}));
@@ -184,7 +182,7 @@ TEST(LoadgenEngine, TheWaitForAFreeConnectionCountsInLatency) {
   EXPECT_GE(us(r.latency_ns.value_at_percentile(50)), 100'000);
 }
 
-TEST(LoadgenEngine, OpenLoopWithPipelineSendsEveryDueRequest) {
+TEST_P(LoadgenEngine, OpenLoopWithPipelineSendsEveryDueRequest) {
   Responder responder(Behaviour{});
   const RunResult r = run(options(
       responder.url(), {"-c", "1", "-t", "1", "-d", "500ms", "--rate", "2000", "--pipeline", "4"}));
@@ -194,7 +192,7 @@ TEST(LoadgenEngine, OpenLoopWithPipelineSendsEveryDueRequest) {
   EXPECT_EQ(r.errors.total(), 0u);
 }
 
-TEST(LoadgenEngine, OpenLoopRateIsSharedByTheThreads) {
+TEST_P(LoadgenEngine, OpenLoopRateIsSharedByTheThreads) {
   Responder responder(Behaviour{});
   const RunResult r =
       run(options(responder.url(), {"-c", "4", "-t", "2", "-d", "1s", "--rate", "2000"}));
@@ -203,7 +201,7 @@ TEST(LoadgenEngine, OpenLoopRateIsSharedByTheThreads) {
   EXPECT_GE(r.requests, 1900u);
 }
 
-TEST(LoadgenEngine, WarmupIsLoadedButNotMeasured) {
+TEST_P(LoadgenEngine, WarmupIsLoadedButNotMeasured) {
   Responder responder(Behaviour{});
   const RunResult r = run(options(responder.url(), {"-c", "2", "-t", "1", "-d", "300ms", "--warmup",
                                                     "300ms", "--rate", "1000"}));
@@ -214,7 +212,7 @@ TEST(LoadgenEngine, WarmupIsLoadedButNotMeasured) {
   EXPECT_NEAR(r.duration_s, 0.3, 1e-9);
 }
 
-TEST(LoadgenEngine, ConnectionsAreSpreadOverThreadsAndNoneDropped) {
+TEST_P(LoadgenEngine, ConnectionsAreSpreadOverThreadsAndNoneDropped) {
   Responder responder(Behaviour{});
   const RunResult r = run(options(responder.url(), {"-c", "5", "-t", "2", "-d", "200ms"}));
   EXPECT_EQ(r.connections_per_thread, (std::vector<int>{3, 2}));
@@ -222,7 +220,7 @@ TEST(LoadgenEngine, ConnectionsAreSpreadOverThreadsAndNoneDropped) {
   EXPECT_GT(r.requests, 0u);
 }
 
-TEST(LoadgenEngine, PipelineSendsBatchesOfN) {
+TEST_P(LoadgenEngine, PipelineSendsBatchesOfN) {
   Responder responder(Behaviour{});
   const RunResult r =
       run(options(responder.url(), {"-c", "1", "-t", "1", "-d", "300ms", "--pipeline", "4"}));
@@ -233,7 +231,7 @@ TEST(LoadgenEngine, PipelineSendsBatchesOfN) {
   EXPECT_EQ(responder.requests_received(), r.requests);
 }
 
-TEST(LoadgenEngine, SendsTheMethodAndHeadersGiven) {
+TEST_P(LoadgenEngine, SendsTheMethodAndHeadersGiven) {
   Responder responder(Behaviour{});
   run(options(responder.url("/user"),
               {"-c", "1", "-d", "100ms", "-m", "DELETE", "-H", "X-Test: 1"}));
@@ -242,7 +240,7 @@ TEST(LoadgenEngine, SendsTheMethodAndHeadersGiven) {
                 "\r\nX-Test: 1\r\n\r\n");
 }
 
-TEST(LoadgenEngine, AnswersToHeadHaveNoBody) {
+TEST_P(LoadgenEngine, AnswersToHeadHaveNoBody) {
   Responder responder(Behaviour{});
   const RunResult r = run(options(responder.url(), {"-c", "1", "-d", "200ms", "-m", "HEAD"}));
   // Content-Length: 13 and no body: reading 13 bytes would take the next answer's head.
@@ -251,7 +249,7 @@ TEST(LoadgenEngine, AnswersToHeadHaveNoBody) {
   EXPECT_EQ(r.requests, responder.answers_sent());
 }
 
-TEST(LoadgenEngine, ReadsChunkedAnswers) {
+TEST_P(LoadgenEngine, ReadsChunkedAnswers) {
   Responder responder(Behaviour{.chunked = true});
   const RunResult r = run(options(responder.url(), {"-c", "2", "-d", "200ms"}));
   EXPECT_GT(r.requests, 0u);
@@ -259,7 +257,7 @@ TEST(LoadgenEngine, ReadsChunkedAnswers) {
   EXPECT_EQ(r.requests, responder.answers_sent());
 }
 
-TEST(LoadgenEngine, ReadsAnswersLargerThanItsReadBuffer) {
+TEST_P(LoadgenEngine, ReadsAnswersLargerThanItsReadBuffer) {
   // 100 KB answers take seven 16 KiB recvs each and stream through the parser; a pipelined
   // batch of two may end inside a read.
   Responder responder(Behaviour{.body_bytes = 100'000});
@@ -271,7 +269,7 @@ TEST(LoadgenEngine, ReadsAnswersLargerThanItsReadBuffer) {
   EXPECT_GE(r.bytes_read, r.requests * 100'000);
 }
 
-TEST(LoadgenEngine, ErrorStatusesAreAnsweredRequestsCountedByClass) {
+TEST_P(LoadgenEngine, ErrorStatusesAreAnsweredRequestsCountedByClass) {
   Responder server_error(Behaviour{.status_line = "HTTP/1.1 503 Service Unavailable"});
   const RunResult r5 = run(options(server_error.url(), {"-c", "1", "-d", "200ms"}));
   EXPECT_GT(r5.requests, 0u);
@@ -284,7 +282,7 @@ TEST(LoadgenEngine, ErrorStatusesAreAnsweredRequestsCountedByClass) {
   EXPECT_EQ(r4.errors.status_4xx, r4.requests);
 }
 
-TEST(LoadgenEngine, TheStopFlagEndsTheWindowEarly) {
+TEST_P(LoadgenEngine, TheStopFlagEndsTheWindowEarly) {
   Responder responder(Behaviour{});
   std::atomic<bool> stop{false};
   std::thread stopper([&stop] {

@@ -118,6 +118,35 @@ TEST(LoadgenMerge, DifferentSeedsAndUrlsAreListed) {
   EXPECT_FALSE(merged.contains("urls"));
 }
 
+TEST(LoadgenMerge, ListsEveryHostAndKeepsTheLatestStart) {
+  Split s = split_run();
+  const Options o = options(kFlags);
+  for (RunResult* r : {&s.parts[0], &s.parts[1], &s.parts[2]}) r->start_at = 1767225600.5;
+  s.parts[0].host = "gen1";
+  s.parts[0].start_late_ms = 0.25;
+  s.parts[1].host = "gen2";
+  s.parts[1].start_late_ms = 1.5;
+  s.parts[2].host = "gen3";
+  s.parts[2].start_late_ms = 0.75;
+  const json two =
+      json::parse(merge_reports({json_report(s.parts[0], o), json_report(s.parts[1], o)}));
+  EXPECT_TRUE(two["host"].is_null());
+  EXPECT_EQ(two["hosts"], json::parse(R"(["gen1", "gen2"])"));
+  EXPECT_EQ(two["engine"], "epoll");
+  EXPECT_EQ(two["start_at"], 1767225600.5);
+  EXPECT_EQ(two["start_late_ms"], 1.5);  // the latest of the two
+  EXPECT_EQ(two["started_late"], false);
+  // Merged again, the hosts of the merged report come along in order.
+  const json three = json::parse(merge_reports({two.dump(), json_report(s.parts[2], o)}));
+  EXPECT_EQ(three["hosts"], json::parse(R"(["gen1", "gen2", "gen3"])"));
+  EXPECT_EQ(three["start_late_ms"], 1.5);
+
+  s.parts[2].started_late = true;
+  const json late =
+      json::parse(merge_reports({json_report(s.parts[0], o), json_report(s.parts[2], o)}));
+  EXPECT_EQ(late["started_late"], true);
+}
+
 std::string merge_error(const std::vector<std::string>& reports) {
   try {
     merge_reports(reports, {"a.json", "b.json"});

@@ -99,6 +99,31 @@ TEST(LoadgenCommandLine, ErrorsNameTheFlag) {
   EXPECT_NE(usage_error({"https://h/"}).find("URL"), std::string::npos);
 }
 
+TEST(LoadgenCommandLine, ReadsTheEngineAndTheStartTogetherFlags) {
+  const Options o = parse({"http://127.0.0.1:8080/", "--engine", "uring", "--start-at",
+                           "1767225600.25", "--max-start-late", "20ms", "--host-name", "gen1"})
+                        .options;
+  EXPECT_EQ(o.engine, Engine::uring);
+  EXPECT_EQ(o.start_at, 1767225600.25);
+  EXPECT_EQ(o.max_start_late, 20ms);
+  EXPECT_EQ(o.host_name, "gen1");
+  EXPECT_EQ(parse({"http://127.0.0.1:8080/", "--engine", "epoll"}).options.engine, Engine::epoll);
+  // By default: the fastest engine the kernel allows (decided when the run starts), no wait.
+  const Options d = parse({"http://127.0.0.1:8080/"}).options;
+  EXPECT_FALSE(d.engine.has_value());
+  EXPECT_FALSE(d.start_at.has_value());
+  EXPECT_EQ(d.max_start_late, 100ms);
+}
+
+TEST(LoadgenCommandLine, BadEngineOrStartTimeNamesTheFlag) {
+  EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--engine", "kqueue"}),
+            "--engine: 'kqueue' is not epoll or uring");
+  EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--start-at", "noon"}),
+            "--start-at: 'noon' is not a time in Unix epoch seconds (e.g. 1767225600.25)");
+  EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--start-at", "-5"}),
+            "--start-at: '-5' is not a time in Unix epoch seconds (e.g. 1767225600.25)");
+}
+
 TEST(LoadgenCommandLine, EachHeaderFlagTakesOneValue) {
   const Options o = parse({"-H", "X-A: 1", "http://127.0.0.1:8080/", "-H", "X-B: 2"}).options;
   EXPECT_EQ(o.url.port, 8080);
