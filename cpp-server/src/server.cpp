@@ -106,30 +106,27 @@ class Database {
     for (auto& pool : pools_) pool->start();
   }
 
-  // Blocks until one pooled connection has answered SELECT 1; throws std::runtime_error (one
-  // line naming the database) when none has within `timeout`.
+  // Blocks until every pool has a connection that has answered SELECT 1 (each worker's queries
+  // go to one pool: the server is ready only when all can be answered), or, at `timeout`, at
+  // least one has. Throws std::runtime_error (one line naming the database) when none has.
   void wait_ready(std::chrono::milliseconds timeout) {
     struct Outcome {
       std::mutex mutex;
       std::condition_variable changed;
-      bool ready = false;
+      std::size_t ready = 0;
       std::size_t failed = 0;
     };
     auto outcome = std::make_shared<Outcome>();
     for (auto& pool : pools_) {
       pool->async_wait_ready(timeout, [outcome](error_code ec) {
         std::lock_guard lock(outcome->mutex);
-        if (ec) {
-          ++outcome->failed;
-        } else {
-          outcome->ready = true;
-        }
+        ++(ec ? outcome->failed : outcome->ready);
         outcome->changed.notify_all();
       });
     }
     std::unique_lock lock(outcome->mutex);
-    outcome->changed.wait(lock, [&] { return outcome->ready || outcome->failed == pools_.size(); });
-    if (outcome->ready) return;
+    outcome->changed.wait(lock, [&] { return outcome->ready + outcome->failed == pools_.size(); });
+    if (outcome->ready > 0) return;
     std::string reason;
     for (auto& pool : pools_) {
       if (reason.empty()) reason = pool->last_error();

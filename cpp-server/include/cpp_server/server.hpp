@@ -27,9 +27,9 @@ class Server {
   const Store& store() const;
 
   // Starts options.threads worker threads and returns. With options.db_conninfo it also opens
-  // the database pools, and returns only once a pooled connection has answered SELECT 1; when
-  // none has within options.db_startup_timeout it throws std::runtime_error, whose what() is one
-  // line naming the database.
+  // the database pools, and returns only once each pool has a connection that has answered
+  // SELECT 1 (or, after options.db_startup_timeout, at least one has); when none has by then
+  // it throws std::runtime_error, whose what() is one line naming the database.
   void start();
 
   // Stops accepting, closes idle connections, lets requests in flight finish (answered with
