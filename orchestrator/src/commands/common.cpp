@@ -11,6 +11,7 @@
 #include "analysis/claims.hpp"
 #include "analysis/summary.hpp"
 #include "builds/builds.hpp"
+#include "builds/curves.hpp"
 #include "config/config.hpp"
 #include "core/errors.hpp"
 #include "output/microbench.hpp"
@@ -164,9 +165,18 @@ void save(const fs::path& run_dir, const json& doc) {
 void finish(const fs::path& run_dir, json& doc, std::FILE* out) {
   doc["complete"] = true;
   doc["finished_at"] = utc_iso8601(SystemClock::now());
+  // Generated-service builds: the curve per loop kind, and where the claims' ratios would be
+  // reached (builds/curves.hpp).
+  std::string curves;
+  if (doc.contains("services")) {
+    doc["build_curves"] = build_curves(doc);
+    annotate_build_claims(doc);
+    curves = render_build_curves(doc);
+  }
   save(run_dir, doc);
-  write_file_atomic(run_dir / "summary.md", render_markdown(doc));
-  fmt::print(out, "{}\nresults: {}\n", render_terminal_summary(doc),
+  write_file_atomic(run_dir / "summary.md",
+                    render_markdown(doc) + (curves.empty() ? "" : "\n```\n" + curves + "```\n"));
+  fmt::print(out, "{}\n{}results: {}\n", render_terminal_summary(doc), curves,
              (run_dir / "results.json").string());
   std::fflush(out);
 }
@@ -235,8 +245,12 @@ std::vector<std::string> parse_kinds(const std::string& list) {
   for (std::size_t i = 0; i <= list.size(); ++i) {
     if (i == list.size() || list[i] == ',') {
       if (!item.empty()) {
-        if (item != "dev" && item != "ci") {
-          throw UsageError(fmt::format("--kinds: '{}' is not 'dev' or 'ci'", item));
+        const auto& loops = service_loop_kinds();
+        if (item != "dev" && item != "ci" && item != "services" &&
+            std::find(loops.begin(), loops.end(), item) == loops.end()) {
+          throw UsageError(fmt::format(
+              "--kinds: '{}' is not 'dev', 'ci', 'services' or a loop kind ({})", item,
+              fmt::join(loops, ", ")));
         }
         kinds.push_back(item);
       }

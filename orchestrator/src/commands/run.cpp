@@ -10,6 +10,7 @@
 #include "analysis/claims.hpp"
 #include "analysis/summary.hpp"
 #include "builds/builds.hpp"
+#include "builds/services.hpp"
 #include "cli.hpp"
 #include "commands/common.hpp"
 #include "config/config.hpp"
@@ -42,7 +43,10 @@ int command_run(const Options& options, std::FILE* out) {
   }
   ProfileConfig profile = *profile_config;
   if (options.repetitions > 0) profile.repetitions = options.repetitions;
-  if (options.skip_builds) profile.builds.clear();
+  if (options.skip_builds) {
+    profile.builds.clear();
+    profile.service_loops.clear();
+  }
   const auto servers = select_servers(config, options.servers);
   const auto scenarios = select_scenarios(config, profile, options.scenarios);
   // --scenarios alone runs just those scenarios: no sweep unless --sweeps names some.
@@ -74,6 +78,12 @@ int command_run(const Options& options, std::FILE* out) {
   if (!profile.builds.empty()) {
     run_builds(servers, profile.builds, profile.build_repetitions, jobs, run_dir, scratch, progress,
                doc);
+  }
+  if (!profile.service_loops.empty()) {
+    run_service_builds(config, options.servers.empty() ? std::vector<std::string>{}
+                                                       : names_of(servers),
+                       profile.service_sizes, profile.service_loops, profile.service_repetitions,
+                       jobs, run_dir, scratch.path, scratch.keep, bin_dir, progress, doc);
   }
 
   RunContext context;

@@ -436,11 +436,141 @@ SweepConfig read_sweep(const Reader& r, const toml::table& t, std::size_t index)
   return s;
 }
 
+// Sizes of generated services: integers >= 1, strictly increasing (the curve's x axis). A
+// size of 0 or a list out of order names the field and the element's FILE:LINE:COLUMN.
+std::vector<int> read_sizes(const Reader& r, const toml::table& t, std::string_view key,
+                            const std::string& context) {
+  const toml::node* node = t.get(key);
+  if (!node) return {};
+  const std::string field = fmt::format("{}.{}", context, key);
+  const toml::array* array = node->as_array();
+  if (!array) r.fail(*node, field + ": expected an array of module counts");
+  std::vector<int> sizes;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& item = *array->get(i);
+    if (!item.is_integer()) r.fail(item, fmt::format("{}[{}]: expected an integer", field, i));
+    const std::int64_t size = item.as_integer()->get();
+    if (size < 1 || size > 100000) {
+      r.fail(item, fmt::format("{}[{}]: {} modules is not a size (1 to 100000)", field, i, size));
+    }
+    if (!sizes.empty() && size <= sizes.back()) {
+      r.fail(item, fmt::format("{}[{}]: {} after {}: sizes must be strictly increasing", field, i,
+                               size, sizes.back()));
+    }
+    sizes.push_back(static_cast<int>(size));
+  }
+  return sizes;
+}
+
+std::vector<std::string> read_loops(const Reader& r, const toml::table& t, std::string_view key,
+                                    const std::string& context) {
+  std::vector<std::string> loops = r.strings(t, key, context);
+  for (const std::string& loop : loops) {
+    const auto& known = service_loop_kinds();
+    if (std::find(known.begin(), known.end(), loop) == known.end()) {
+      r.fail(*t.get(key), fmt::format("{}.{}: unknown loop kind '{}' (known: {})", context, key,
+                                      loop, fmt::join(known, ", ")));
+    }
+  }
+  return loops;
+}
+
+ServiceLanguage read_service_language(const Reader& r, const toml::table& t, std::size_t index,
+                                      const fs::path& base) {
+  std::string context = fmt::format("services.language[{}]", index);
+  ServiceLanguage l;
+  l.name = r.string(t, "name", context);
+  context = fmt::format("services.language '{}'", l.name);
+  l.where = where(r, t);
+  r.only_keys(t, context,
+              {"name", "template", "containerfiles", "edit", "fetch", "configure", "build",
+               "check", "release_configure", "release_build", "test", "dependencies",
+               "dependencies_match", "binary", "release_binary", "env", "cloc_languages",
+               "container_args", "container_volumes"});
+  l.template_dir = (base / r.string(t, "template", context)).lexically_normal();
+  l.containerfiles = (base / r.string(t, "containerfiles", context)).lexically_normal();
+  const toml::table* edit = r.table(t, "edit", context, /*required=*/true);
+  r.only_keys(*edit, context + ".edit", {"file", "marker", "line"});
+  l.edit.file = r.string(*edit, "file", context + ".edit");
+  l.edit.marker = r.string(*edit, "marker", context + ".edit", std::string("hellobench:add-field"));
+  l.edit.line = r.string(*edit, "line", context + ".edit");
+  l.fetch = r.commands(t, "fetch", context);
+  l.configure = r.commands(t, "configure", context);
+  l.build = r.commands(t, "build", context, /*required=*/true);
+  l.check = r.commands(t, "check", context);
+  l.release_configure = r.commands(t, "release_configure", context);
+  l.release_build = r.commands(t, "release_build", context, /*required=*/true);
+  l.test = r.commands(t, "test", context);
+  if (const toml::node* deps = t.get("dependencies")) {
+    l.dependencies = r.argv(*deps, context + ".dependencies");
+  }
+  l.dependencies_match = r.string(t, "dependencies_match", context, std::string("."));
+  l.binary = r.string(t, "binary", context, std::string("{out}"));
+  l.release_binary = r.string(t, "release_binary", context, std::string("{out}"));
+  if (const toml::table* env = r.table(t, "env", context)) {
+    for (const auto& [key, value] : scalar_table(r, *env, context + ".env")) {
+      l.env.emplace_back(key, value);
+    }
+  }
+  l.cloc_languages = r.strings(t, "cloc_languages", context, /*required=*/true);
+  if (const toml::table* args = r.table(t, "container_args", context)) {
+    l.container_args = scalar_table(r, *args, context + ".container_args");
+  }
+  l.container_volumes = r.strings(t, "container_volumes", context);
+  return l;
+}
+
+ServicesConfig read_services(const Reader& r, const toml::table& t, const fs::path& base) {
+  const std::string context = "services";
+  ServicesConfig s;
+  s.where = where(r, t);
+  r.only_keys(t, context,
+              {"sizes", "loops", "repetitions", "engine", "build_options", "images", "language"});
+  s.sizes = read_sizes(r, t, "sizes", context);
+  s.loops = read_loops(r, t, "loops", context);
+  s.repetitions = r.integer(t, "repetitions", context, 1, 1);
+  if (const toml::node* engine = t.get("engine")) s.engine = r.argv(*engine, context + ".engine");
+  s.build_options = r.strings(t, "build_options", context);
+  if (const toml::node* images = t.get("images")) {
+    const toml::array* array = images->as_array();
+    if (!array) r.fail(*images, context + ".images: expected an array of tables");
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& node = *array->get(i);
+      const std::string ic = fmt::format("{}.images[{}]", context, i);
+      if (!node.is_table()) r.fail(node, ic + ": expected a table");
+      const toml::table& it = *node.as_table();
+      r.only_keys(it, ic, {"name", "debootstrap", "containerfile"});
+      ContainerImage image;
+      image.name = r.string(it, "name", ic);
+      image.debootstrap = r.string(it, "debootstrap", ic, std::string());
+      if (it.get("containerfile")) {
+        image.containerfile = (base / r.string(it, "containerfile", ic)).lexically_normal();
+      }
+      if (image.debootstrap.empty() == image.containerfile.empty()) {
+        r.fail(it, ic + ": give exactly one of debootstrap, containerfile");
+      }
+      s.images.push_back(std::move(image));
+    }
+  }
+  const auto languages = r.tables(t, "language");
+  for (std::size_t i = 0; i < languages.size(); ++i) {
+    s.languages.push_back(read_service_language(r, *languages[i], i, base));
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < s.languages.size(); ++i) {
+    if (!names.insert(s.languages[i].name).second) {
+      r.fail(*languages[i], fmt::format("services: duplicate language '{}'", s.languages[i].name));
+    }
+  }
+  return s;
+}
+
 ProfileConfig read_profile(const Reader& r, const std::string& name, const toml::table& t) {
   const std::string context = fmt::format("profile.{}", name);
   r.only_keys(t, context,
               {"repetitions", "warmup_s", "window_s", "scenarios", "builds", "build_repetitions",
-               "sweeps", "sweep_repetitions"});
+               "sweeps", "sweep_repetitions", "service_sizes", "service_loops",
+               "service_repetitions"});
   ProfileConfig p;
   p.name = name;
   p.repetitions = r.integer(t, "repetitions", context, std::nullopt, 1);
@@ -458,6 +588,12 @@ ProfileConfig read_profile(const Reader& r, const std::string& name, const toml:
   p.build_repetitions = r.integer(t, "build_repetitions", context, 1, 1);
   p.sweeps = r.strings(t, "sweeps", context);
   p.sweep_repetitions = r.integer(t, "sweep_repetitions", context, 1, 1);
+  p.service_sizes = read_sizes(r, t, "service_sizes", context);
+  p.service_loops = read_loops(r, t, "service_loops", context);
+  p.service_repetitions = r.integer(t, "service_repetitions", context, 1, 1);
+  if (p.service_sizes.empty() != p.service_loops.empty()) {
+    r.fail(t, context + ": service_sizes and service_loops go together (both or neither)");
+  }
   return p;
 }
 
@@ -572,7 +708,7 @@ Config parse_config(const std::string& text, const fs::path& file) {
   r.only_keys(
       root, "top level",
       {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep", "database",
-       "profile", "claim"});
+       "profile", "claim", "services"});
 
   Config config;
   config.file = file;
@@ -674,6 +810,10 @@ Config parse_config(const std::string& text, const fs::path& file) {
     config.claims.push_back(read_claim(r, *claim_tables[i], i));
   }
   reject_duplicates(r, config.claims, claim_tables, "claim");
+
+  if (const toml::table* services = r.table(root, "services", "top level")) {
+    config.services = read_services(r, *services, config.base_dir);
+  }
   return config;
 }
 
@@ -687,6 +827,13 @@ Config load_config(const fs::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), absolute);
+}
+
+const std::vector<std::string>& service_loop_kinds() {
+  static const std::vector<std::string> kinds = {
+      "native-clean", "native-noop",     "native-incremental",   "check",
+      "ci",           "container-plain", "container-deps-layer", "container-cache-mount"};
+  return kinds;
 }
 
 const ServerConfig* Config::find_server(const std::string& name) const {

@@ -117,6 +117,53 @@ struct SweepConfig {
   std::string description;
 };
 
+// Generated services (CONTRACT.md 2.1, hellobench.toml [services]): one service shape per
+// language, emitted from templates at growing sizes and built in every loop kind.
+struct ServiceLanguage {
+  std::string name;  // a [[server]] name, so that claims compare the same names ("go")
+  std::filesystem::path template_dir;    // absolute; services/templates/<language>
+  std::filesystem::path containerfiles;  // absolute; holds <loop>.Containerfile per variant
+  FieldEdit edit;                        // the one-field edit of the shared record
+  std::vector<Argv> fetch;               // downloads before any timed build (not timed)
+  std::vector<Argv> configure;           // dev build: once per fresh build folder
+  std::vector<Argv> build;               // dev build: clean, no-op, incremental
+  std::vector<Argv> check;               // what an editor waits for; empty: loop skipped
+  std::vector<Argv> release_configure;   // ci: release build from empty caches ...
+  std::vector<Argv> release_build;
+  std::vector<Argv> test;                // ... then the service's own tests
+  Argv dependencies;                     // prints the dependencies, one a line
+  std::string dependencies_match;        // ECMAScript regex a dependency line matches
+  std::string binary = "{out}";          // the dev build's program
+  std::string release_binary = "{out}";  // the release build's program
+  std::vector<std::pair<std::string, std::string>> env;  // every step ({build_dir} ...)
+  std::vector<std::string> cloc_languages;  // cloc's names of the counted languages
+  std::map<std::string, std::string> container_args;    // --build-arg for the stand-ins
+  std::vector<std::string> container_volumes;           // -v for the stand-ins' toolchains
+  std::string where;                                    // FILE:LINE:COLUMN
+};
+
+// An image the container loop needs that no registry serves here: made when missing, from a
+// debootstrap of a Debian suite or from a Containerfile.
+struct ContainerImage {
+  std::string name;
+  std::string debootstrap;               // suite ("bookworm"), or empty
+  std::filesystem::path containerfile;   // absolute, or empty
+};
+
+struct ServicesConfig {
+  std::vector<ServiceLanguage> languages;
+  std::vector<int> sizes;           // modules per size, increasing (hellobench build)
+  std::vector<std::string> loops;   // loop kinds (hellobench build)
+  int repetitions = 1;
+  Argv engine = {"podman", "--runtime", "runc"};
+  Argv build_options;               // for every image build
+  std::vector<ContainerImage> images;
+  std::string where;
+};
+
+// The loop kinds of CONTRACT.md 2.2, in the order they are measured.
+const std::vector<std::string>& service_loop_kinds();
+
 struct ProfileConfig {
   std::string name;
   int repetitions = 1;
@@ -129,6 +176,10 @@ struct ProfileConfig {
   int build_repetitions = 1;
   std::vector<std::string> sweeps;  // [[sweep]] names run by this profile
   int sweep_repetitions = 1;        // per non-headline sweep point
+  // Generated-service builds: sizes (modules, increasing) and loop kinds; empty: none.
+  std::vector<int> service_sizes;
+  std::vector<std::string> service_loops;
+  int service_repetitions = 1;
 };
 
 // One part of a claim (CLAIMS.md): what is selected, how it is estimated, and the rule.
@@ -185,6 +236,7 @@ struct Config {
   DatabaseConfig database;
   std::map<std::string, ProfileConfig> profiles;
   std::vector<ClaimConfig> claims;
+  ServicesConfig services;
 
   const ServerConfig* find_server(const std::string& name) const;
   const ScenarioConfig* find_scenario(const std::string& name) const;
