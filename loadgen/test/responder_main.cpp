@@ -2,7 +2,8 @@
 //   loadgen-responder --delay 2ms
 //   loadgen-responder --freeze-period 1s --freeze-phase 300ms --freeze-length 300ms
 //   loadgen-responder --never-answer | --close-every 5 [--abrupt] | --garbage | --chunked
-// Prints "listening on 127.0.0.1:PORT"; stops after --lifetime (default 60s) or on SIGINT/SIGTERM.
+// Prints "listening on ADDR:PORT" (--bind ADDR, default 127.0.0.1); stops after --lifetime
+// (default 60s) or on SIGINT/SIGTERM.
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   app.add_option("--io-wait-factor", b.io_wait_factor,
                  "GET /io?ms=N answers after N ms times this (default 1; below 1: early)");
   app.add_option("--lifetime", lifetime, "Stop after this long");
+  app.add_option("--bind", b.bind_address, "Listen on this IPv4 address (default 127.0.0.1)");
   CLI11_PARSE(app, argc, argv);
   try {
     using std::chrono::duration_cast;
@@ -46,7 +48,7 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     loadgen::test::Responder responder(b);
-    std::printf("listening on 127.0.0.1:%u\n", responder.port());
+    std::printf("listening on %s:%u\n", b.bind_address.c_str(), responder.port());
     std::fflush(stdout);
     while (!g_stop && std::chrono::steady_clock::now() < end)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

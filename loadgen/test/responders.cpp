@@ -165,7 +165,7 @@ struct Responder::Impl {
 
 Responder::Responder(Behaviour behaviour) : impl_(std::make_unique<Impl>()) {
   impl_->behaviour = std::move(behaviour);
-  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
+  tcp::endpoint endpoint(asio::ip::make_address(impl_->behaviour.bind_address), 0);
   impl_->acceptor.open(endpoint.protocol());
   impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
   impl_->acceptor.bind(endpoint);
@@ -184,7 +184,7 @@ Responder::~Responder() {
 std::uint16_t Responder::port() const { return impl_->port; }
 
 std::string Responder::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port()) + path;
+  return "http://" + impl_->behaviour.bind_address + ":" + std::to_string(port()) + path;
 }
 
 std::uint64_t Responder::connections_accepted() const { return impl_->accepted.load(); }

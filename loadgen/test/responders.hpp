@@ -1,4 +1,4 @@
-// Test responders: small HTTP servers on 127.0.0.1 (a free port), one thread each, whose
+// Test responders: small HTTP servers on 127.0.0.1 (or another address; a free port), one thread each, whose
 // misbehaviour is known exactly, so the tests can check what loadgen measures against it.
 #pragma once
 
@@ -35,6 +35,8 @@ struct Behaviour {
   std::size_t body_bytes = 0;
   // Keeps the request line ("GET /users/7 HTTP/1.1") of the first this-many requests.
   std::size_t keep_request_lines = 0;
+  // The IPv4 address it listens on (a free port there).
+  std::string bind_address = "127.0.0.1";
 };
 
 class Responder {
