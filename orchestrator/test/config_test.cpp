@@ -4,9 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
+#include "analysis/claims.hpp"
 #include "core/errors.hpp"
 
 namespace hellobench {
@@ -15,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Pair;
 
 const fs::path kData = HELLOBENCH_TEST_DATA_DIR;
@@ -29,7 +32,8 @@ std::string config_error(const std::string& text, const std::string& name = "/cf
   return "";
 }
 
-// The smallest valid file around a [[server]] body, for error tests.
+// The smallest valid file around a [[server]] body, for error tests. With kServer it is 18
+// lines: [[server]], the body (8), an empty line, [[scenario]] (3) and [profile.p] (5).
 std::string with_server(const std::string& server_body, const std::string& rest = "") {
   return "[[server]]\n" + server_body +
          "\n[[scenario]]\nname = \"hello\"\npath = \"/\"\n"
@@ -37,9 +41,25 @@ std::string with_server(const std::string& server_body, const std::string& rest 
          rest;
 }
 
+// 8 lines.
 const char* kServer =
     "name = \"a\"\nlanguage = \"C\"\nsource_dir = \"a\"\nbinary = \"b\"\nrun = [\"b\"]\n"
     "[server.edit]\nfile = \"f\"\nline = \"l\"\n";
+
+// with_server(kServer) plus an open-loop loadgen scenario "open" that sweeps can use.
+std::string with_open_scenario(const std::string& rest) {
+  return with_server(kServer,
+                     "[[scenario]]\nname = \"open\"\npath = \"/\"\ngenerator = \"loadgen\"\n"
+                     "mode = \"open\"\nrate = 1000\n" +
+                         rest);
+}
+
+// A [[sweep]] over "open" with the given extra lines and points.
+std::string sweep(const std::string& body, const std::string& points) {
+  return "[[sweep]]\nname = \"s\"\nscenario = \"open\"\n" + body + "points = [" + points + "]\n";
+}
+
+// --- the files in test/data ---------------------------------------------------------------------
 
 TEST(Config, ReadsServersWithPathsResolvedAgainstTheFilesFolder) {
   const Config config = load_config(kData / "config_minimal.toml");
@@ -56,6 +76,8 @@ TEST(Config, ReadsServersWithPathsResolvedAgainstTheFilesFolder) {
   ASSERT_TRUE(alpha.build.debug.has_value());
   EXPECT_FALSE(alpha.build.release.has_value());
   EXPECT_EQ(alpha.build.debug->binary, "{out}");  // the default binary of a recipe
+  EXPECT_THAT(alpha.options, IsEmpty());
+  EXPECT_THAT(alpha.env, IsEmpty());
   EXPECT_EQ(config.servers[1].label, "Beta server");
   EXPECT_EQ(config.servers[1].edit.marker, "add-field");
   EXPECT_EQ(config.jobs, 3);
@@ -77,8 +99,143 @@ TEST(Config, ReadsScenariosProfilesAndClaims) {
   EXPECT_EQ(tiny->window_seconds, 2.0);
   EXPECT_THAT(tiny->scenarios, ElementsAre("hello", "rated"));
   EXPECT_THAT(tiny->builds, ElementsAre("dev"));
+  EXPECT_THAT(tiny->sweeps, IsEmpty());
+  EXPECT_EQ(tiny->sweep_repetitions, 1);  // the default
   ASSERT_EQ(config.claims.size(), 1u);
   EXPECT_EQ(config.claims[0].figures.at("go"), 0.21);
+  ASSERT_EQ(config.claims[0].parts.size(), 1u);
+  const ClaimPart& part = config.claims[0].parts[0];
+  EXPECT_EQ(part.role, "regime");     // the default role
+  EXPECT_EQ(part.source, "trials");   // the default source
+  EXPECT_EQ(part.estimator, "ratio"); // the default estimator
+  EXPECT_EQ(part.a, "beta");
+  EXPECT_EQ(part.threshold, 1.05);
+  EXPECT_NO_THROW(validate_claims(config));
+}
+
+TEST(Config, ScenarioDefaultsForTheNewerFields) {
+  // hello in config_minimal.toml sets none of them: a plain GET, the profile's windows.
+  const ScenarioConfig& hello = load_config(kData / "config_minimal.toml").scenarios[0];
+  EXPECT_EQ(hello.method, "GET");
+  EXPECT_THAT(hello.headers, IsEmpty());
+  EXPECT_TRUE(hello.body_file.empty());
+  EXPECT_TRUE(hello.targets_file.empty());
+  EXPECT_THAT(hello.draws, IsEmpty());
+  EXPECT_THAT(hello.settings, IsEmpty());
+  EXPECT_FALSE(hello.warmup_seconds.has_value());
+  EXPECT_FALSE(hello.window_seconds.has_value());
+  EXPECT_EQ(hello.timeout_seconds, 2.0);
+}
+
+TEST(Config, ReadsServerOptionsAndEnvironment) {
+  const Config config = load_config(kData / "config_service.toml");
+  const ServerConfig& go = *config.find_server("go");
+  EXPECT_THAT(go.options, ElementsAre(Pair("db", ElementsAre("--db", "{value}", "--db-pool", "4")),
+                                      Pair("live_mb", ElementsAre("--live-mb", "{value}"))));
+  // Numbers in [server.env] are kept as text, as the environment holds them.
+  EXPECT_THAT(go.env, ElementsAre(Pair("GODEBUG", "gctrace=1"), Pair("GOGC", "200")));
+  EXPECT_THAT(config.find_server("rust")->options, IsEmpty());
+}
+
+TEST(Config, ReadsRequestsAsDataWithPathsResolvedAgainstTheFilesFolder) {
+  const Config config = load_config(kData / "config_service.toml");
+  const ScenarioConfig& orders = *config.find_scenario("orders");
+  EXPECT_EQ(orders.method, "POST");
+  EXPECT_THAT(orders.headers, ElementsAre("Content-Type: application/json", "X-Trace: 1"));
+  EXPECT_EQ(orders.body_file, kData / "payloads" / "order-10.json");
+  const ScenarioConfig& service = *config.find_scenario("service");
+  EXPECT_EQ(service.targets_file, kData / "targets" / "mix.json");
+  EXPECT_THAT(service.draws, ElementsAre(Pair("id", "uniform:0:{last_id}"),
+                                         Pair("wait", "lognormal:median=25ms,p95=50ms")));
+  EXPECT_THAT(service.settings, ElementsAre(Pair("live_mb", "100")));  // a number, kept as text
+}
+
+TEST(Config, ReadsPerScenarioWindowsAndTimeout) {
+  const ScenarioConfig& service = *load_config(kData / "config_service.toml").find_scenario("service");
+  EXPECT_EQ(service.warmup_seconds, 2.0);
+  EXPECT_EQ(service.window_seconds, 3.5);
+  EXPECT_EQ(service.timeout_seconds, 5.0);
+  EXPECT_EQ(service.connections, 512);
+}
+
+TEST(Config, ReadsASweepWithItsCapacitySearchAndPoints) {
+  const Config config = load_config(kData / "config_service.toml");
+  const SweepConfig* regime = config.find_sweep("regime");
+  ASSERT_NE(regime, nullptr);
+  EXPECT_EQ(regime->scenario, "service");
+  EXPECT_EQ(regime->vary, "rate");  // the default
+  EXPECT_EQ(regime->description, "up to capacity");
+  ASSERT_TRUE(regime->capacity.has_value());
+  EXPECT_EQ(regime->capacity->p99_bound_ms, 250);
+  EXPECT_EQ(regime->capacity->start_rate, 500);
+  EXPECT_EQ(regime->capacity->growth, 2);
+  EXPECT_EQ(regime->capacity->refinements, 1);
+  EXPECT_EQ(regime->capacity->probe_seconds, 1);
+  EXPECT_EQ(regime->capacity->max_probes, 8);
+  ASSERT_EQ(regime->points.size(), 4u);
+  const SweepPoint& headline = regime->points[0];
+  EXPECT_EQ(headline.label, "rust-20pct-cpu");
+  EXPECT_EQ(headline.cpu_share, 0.2);
+  EXPECT_EQ(headline.of, "rust");
+  EXPECT_TRUE(headline.headline);
+  EXPECT_FALSE(headline.rate || headline.fraction || headline.value);
+  EXPECT_EQ(regime->points[1].fraction, 0.29);
+  EXPECT_FALSE(regime->points[1].headline);  // the default
+  EXPECT_EQ(regime->points[3].rate, 2500.0);
+}
+
+TEST(Config, UnlabelledSweepPointsAreNamedByWhatTheyAreWithRoundPercentages) {
+  // fraction 0.29 (0.29 * 100 = 28.999999999999996 in binary), cpu_share 0.07
+  // (7.000000000000001), rate 2500, live_mb 1.
+  const Config config = load_config(kData / "config_service.toml");
+  const SweepConfig& regime = *config.find_sweep("regime");
+  EXPECT_EQ(regime.points[1].label, "29% of rust");
+  EXPECT_EQ(regime.points[2].label, "go at 7% CPU");
+  EXPECT_EQ(regime.points[3].label, "2500/s");
+  const SweepConfig& live = *config.find_sweep("live-data");
+  EXPECT_EQ(live.vary, "live_mb");
+  EXPECT_FALSE(live.capacity.has_value());
+  EXPECT_EQ(live.points[0].label, "1");
+  EXPECT_EQ(live.points[0].value, "1");  // a number, kept as text
+  EXPECT_EQ(live.points[1].label, "100 MB");
+}
+
+TEST(Config, ProfilesListSweepsAndTheirRepetitions) {
+  const Config config = load_config(kData / "config_service.toml");
+  const ProfileConfig& quick = *config.find_profile("quick");
+  EXPECT_THAT(quick.sweeps, ElementsAre("regime", "live-data"));
+  EXPECT_EQ(quick.sweep_repetitions, 2);
+  EXPECT_THAT(config.find_profile("smoke")->sweeps, IsEmpty());
+}
+
+TEST(Config, ReadsClaimsAsPartsWithTheirRoles) {
+  const Config config = load_config(kData / "config_service.toml");
+  ASSERT_EQ(config.claims.size(), 1u);
+  const ClaimConfig& memory = config.claims[0];
+  EXPECT_EQ(memory.id, "memory");
+  EXPECT_EQ(memory.unit, "ratio");
+  EXPECT_EQ(memory.regime, "100 MB live");
+  EXPECT_THAT(memory.figures, ElementsAre(Pair("go", 115), Pair("rust", 100)));
+  EXPECT_EQ(memory.where, (kData / "config_service.toml").string() + ":90:1");
+  ASSERT_EQ(memory.parts.size(), 2u);
+  const ClaimPart& regime = memory.parts[0];
+  EXPECT_EQ(regime.role, "regime");
+  EXPECT_EQ(regime.label, "the regime point");
+  EXPECT_EQ(regime.sweep, "regime");
+  EXPECT_EQ(regime.point, "rust-20pct-cpu");
+  EXPECT_EQ(regime.metric, "rss_mean_kib");
+  EXPECT_EQ(regime.side, "at_most");
+  EXPECT_EQ(regime.threshold, 1.15);
+  EXPECT_EQ(regime.where, (kData / "config_service.toml").string() + ":96:1");
+  const ClaimPart& context = memory.parts[1];
+  EXPECT_EQ(context.role, "context");
+  EXPECT_EQ(context.source, "microbenchmarks");
+  EXPECT_EQ(context.estimator, "value");
+  EXPECT_THAT(context.where_fields, ElementsAre(Pair("operation", "parse"), Pair("payload", "order-10")));
+  EXPECT_TRUE(context.side.empty());
+  EXPECT_FALSE(context.threshold.has_value());
+  EXPECT_EQ(context.where, (kData / "config_service.toml").string() + ":105:1");
+  EXPECT_NO_THROW(validate_claims(config));
 }
 
 TEST(Config, BrokenTomlNamesFileAndLine) {
@@ -107,10 +264,13 @@ TEST(Config, MissingFileIsAConfigErrorNamingIt) {
   EXPECT_THROW(load_config(kData / "config_does_not_exist.toml"), ConfigError);
   try {
     load_config("/nonexistent/hb.toml");
+    FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_THAT(e.what(), HasSubstr("/nonexistent/hb.toml"));
   }
 }
+
+// --- mistakes in text ---------------------------------------------------------------------------
 
 TEST(Config, MissingFieldIsNamed) {
   EXPECT_THAT(
@@ -135,6 +295,19 @@ TEST(Config, CommandMustBeAnArgvListNotAShellLine) {
               HasSubstr("server 'a'.run: expected an array of strings"));
 }
 
+TEST(Config, AServerOptionMustBeANonEmptyArgvFragment) {
+  EXPECT_THAT(config_error(with_server(std::string(kServer) +
+                                       "[server.options]\nlive_mb = \"--live-mb {value}\"\n")),
+              HasSubstr("server 'a'.options.live_mb: expected an array of strings"));
+  EXPECT_THAT(config_error(with_server(std::string(kServer) + "[server.options]\nlive_mb = []\n")),
+              HasSubstr("server 'a'.options.live_mb: expected at least one argument"));
+}
+
+TEST(Config, AServerEnvironmentValueMustBeAStringOrANumber) {
+  EXPECT_THAT(config_error(with_server(std::string(kServer) + "[server.env]\nGODEBUG = [1]\n")),
+              HasSubstr("server 'a'.env.GODEBUG: expected a string or a number"));
+}
+
 TEST(Config, OpenScenarioNeedsARateAndLoadgen) {
   const std::string base = with_server(kServer);
   EXPECT_THAT(
@@ -145,6 +318,30 @@ TEST(Config, OpenScenarioNeedsARateAndLoadgen) {
   EXPECT_THAT(
       config_error(base + "[[scenario]]\nname = \"o\"\npath = \"/\"\nmode = \"open\"\nrate = 10\n"),
       HasSubstr("wrk cannot hold a fixed rate"));
+}
+
+TEST(Config, AWrkScenarioCannotCarryABodyOrDraws) {
+  // wrk runs plain GETs here; a body or per-request draws need loadgen. The scenario table
+  // starts on line 19.
+  const std::string base = with_server(kServer);
+  EXPECT_EQ(config_error(base + "[[scenario]]\nname = \"w\"\npath = \"/orders\"\n"
+                                "body_file = \"order.json\"\n"),
+            "/cfg/test.toml:19:1: scenario 'w': method, headers, body_file, targets_file and "
+            "draws need generator = 'loadgen' (wrk runs plain GETs here)");
+  EXPECT_THAT(config_error(base + "[[scenario]]\nname = \"w\"\npath = \"/io?ms={wait}\"\n"
+                                  "draws = { wait = \"uniform:80ms:150ms\" }\n"),
+              HasSubstr("scenario 'w': method, headers, body_file, targets_file and draws need "
+                        "generator = 'loadgen'"));
+  EXPECT_THAT(config_error(base + "[[scenario]]\nname = \"w\"\npath = \"/\"\nmethod = \"POST\"\n"),
+              HasSubstr("need generator = 'loadgen'"));
+}
+
+TEST(Config, AScenarioTimeoutAndWindowMustBePositive) {
+  const std::string base = with_server(kServer);
+  EXPECT_THAT(config_error(base + "[[scenario]]\nname = \"t\"\npath = \"/\"\ntimeout_s = 0\n"),
+              HasSubstr("scenario 't'.timeout_s: must be > 0"));
+  EXPECT_THAT(config_error(base + "[[scenario]]\nname = \"t\"\npath = \"/\"\nwindow_s = 0\n"),
+              HasSubstr("scenario 't'.window_s: must be > 0"));
 }
 
 TEST(Config, ProfileWithUnknownScenarioIsNamed) {
@@ -166,6 +363,133 @@ TEST(Config, DuplicateServerNameIsAnError) {
   const std::string text = with_server(std::string(kServer) + "[[server]]\n" + kServer);
   EXPECT_THAT(config_error(text), HasSubstr("duplicate server 'a'"));
 }
+
+// --- sweeps ----------------------------------------------------------------------------------------
+
+TEST(Config, AValidSweepIsRead) {
+  // The baseline for the error tests below: the same text with nothing wrong.
+  const std::string text =
+      with_open_scenario(sweep("capacity = { p99_ms = 10 }\n",
+                               "{ rate = 500 }, { fraction = 0.5, of = \"a\" }, "
+                               "{ cpu_share = 0.2, of = \"a\", headline = true }"));
+  EXPECT_EQ(config_error(text), "");
+  EXPECT_EQ(parse_config(text, "/cfg/test.toml").sweeps.at(0).points.size(), 3u);
+}
+
+TEST(Config, ASweepOfAnUnknownScenarioIsNamedOnItsLine) {
+  // The sweep starts on line 25 (18 lines of with_server, 6 of "open"); scenario is line 27.
+  const std::string text = with_open_scenario(
+      "[[sweep]]\nname = \"s\"\nscenario = \"nope\"\npoints = [{ rate = 500 }]\n");
+  EXPECT_EQ(config_error(text), "/cfg/test.toml:27:12: sweep 's'.scenario: unknown scenario 'nope'");
+}
+
+TEST(Config, ASweepOfAClosedLoopScenarioIsRejected) {
+  // "hello" is wrk, closed loop: it has no offered rate to sweep.
+  const std::string text = with_open_scenario(
+      "[[sweep]]\nname = \"s\"\nscenario = \"hello\"\npoints = [{ rate = 500 }]\n");
+  EXPECT_THAT(config_error(text),
+              HasSubstr("sweep 's': scenario 'hello' is closed-loop; a sweep offers fixed rates "
+                        "(mode = 'open')"));
+}
+
+TEST(Config, ASweepPointGivesExactlyOneOfRateFractionCpuShareAndValue) {
+  EXPECT_THAT(config_error(with_open_scenario(
+                  sweep("capacity = { p99_ms = 10 }\n", "{ rate = 500, fraction = 0.5, of = \"a\" }"))),
+              HasSubstr("sweep 's'.points[0]: give exactly one of rate, fraction, cpu_share, value"));
+  EXPECT_THAT(config_error(with_open_scenario(sweep("", "{ label = \"nothing\" }"))),
+              HasSubstr("sweep 's'.points[0]: give exactly one of rate, fraction, cpu_share, value"));
+}
+
+TEST(Config, AFractionOrCpuSharePointNeedsTheCapacitySearch) {
+  EXPECT_THAT(config_error(with_open_scenario(sweep("", "{ fraction = 0.5, of = \"a\" }"))),
+              HasSubstr("sweep 's'.points[0]: fraction and cpu_share need the sweep's [capacity] "
+                        "search"));
+  EXPECT_THAT(config_error(with_open_scenario(sweep("", "{ cpu_share = 0.2, of = \"a\" }"))),
+              HasSubstr("need the sweep's [capacity] search"));
+}
+
+TEST(Config, AFractionOrCpuSharePointNeedsAReferenceServer) {
+  EXPECT_THAT(config_error(with_open_scenario(
+                  sweep("capacity = { p99_ms = 10 }\n", "{ fraction = 0.5 }"))),
+              HasSubstr("sweep 's'.points[0]: fraction and cpu_share need 'of' (the reference "
+                        "server)"));
+}
+
+TEST(Config, ACpuShareIsAShareOfOne) {
+  EXPECT_THAT(config_error(with_open_scenario(
+                  sweep("capacity = { p99_ms = 10 }\n", "{ cpu_share = 20, of = \"a\" }"))),
+              HasSubstr("sweep 's'.points[0]: rate and fraction must be > 0, cpu_share in (0, 1)"));
+}
+
+TEST(Config, DuplicatePointLabelsAreRejected) {
+  // The second point's default label is "500/s", the first one's given label.
+  EXPECT_THAT(config_error(with_open_scenario(
+                  sweep("", "{ label = \"500/s\", rate = 400 }, { rate = 500 }"))),
+              HasSubstr("sweep 's'.points[1]: duplicate label '500/s'"));
+}
+
+TEST(Config, ASweepVaryingASettingNeedsAValueAtEveryPoint) {
+  EXPECT_THAT(config_error(with_open_scenario(
+                  sweep("vary = \"live_mb\"\n", "{ value = 1 }, { rate = 500 }"))),
+              HasSubstr("sweep 's'.points[1]: this sweep varies 'live_mb': give 'value'"));
+  EXPECT_THAT(config_error(with_open_scenario(sweep("", "{ value = 1 }"))),
+              HasSubstr("sweep 's'.points[0]: 'value' needs vary = a server setting; this sweep "
+                        "varies the rate"));
+}
+
+TEST(Config, ASweepNeedsPoints) {
+  EXPECT_THAT(config_error(with_open_scenario(sweep("", ""))),
+              HasSubstr("sweep 's'.points: expected a non-empty array of tables"));
+}
+
+TEST(Config, ACapacitySearchMustGrow) {
+  EXPECT_THAT(config_error(with_open_scenario(
+                  sweep("capacity = { growth = 1 }\n", "{ fraction = 0.5, of = \"a\" }"))),
+              HasSubstr("sweep 's'.capacity: p99_ms, start_rate and probe_s must be > 0 and "
+                        "growth > 1"));
+}
+
+TEST(Config, AProfileNamingAnUnknownSweepIsNamed) {
+  const std::string text =
+      with_open_scenario(sweep("", "{ rate = 500 }") +
+                         "[profile.q]\nrepetitions = 1\nwarmup_s = 1\nwindow_s = 1\n"
+                         "scenarios = [\"hello\"]\nsweeps = [\"s\", \"nope\"]\n");
+  EXPECT_THAT(config_error(text), HasSubstr("profile.q.sweeps: unknown sweep 'nope'"));
+}
+
+// --- claims ----------------------------------------------------------------------------------------
+
+TEST(Config, AClaimNeedsParts) {
+  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n")),
+              HasSubstr("claim 'c': no [[claim.part]] tables"));
+}
+
+TEST(Config, AClaimPartSideAndThresholdGoTogether) {
+  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                                "[[claim.part]]\nmetric = \"rps\"\n"
+                                                "side = \"at_most\"\n")),
+              HasSubstr("claim 'c'.part[0]: side and threshold go together (both or neither)"));
+}
+
+TEST(Config, AClaimPartRoleAndSideAreFromClosedSets) {
+  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                                "[[claim.part]]\nmetric = \"rps\"\n"
+                                                "role = \"headline\"\n")),
+              HasSubstr("claim 'c'.part[0].role: 'headline' is not regime, floor or context"));
+  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                                "[[claim.part]]\nmetric = \"rps\"\n"
+                                                "side = \"below\"\nthreshold = 1\n")),
+              HasSubstr("claim 'c'.part[0].side: 'below' is not 'at_most' or 'at_least'"));
+}
+
+TEST(Config, TheOldClaimShapeIsAnUnknownKey) {
+  // Claims used to carry scenarios/direction/threshold themselves; now each part does.
+  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                                "direction = \"at_most\"\n")),
+              HasSubstr("claim 'c': unknown key 'direction'"));
+}
+
+// --- selecting and expanding -----------------------------------------------------------------------
 
 TEST(Config, UnknownServerInTheListIsNamedWithTheFlag) {
   const Config config = load_config(kData / "config_minimal.toml");
@@ -206,6 +530,8 @@ TEST(Config, ExpandReplacesPlaceholdersAndRejectsUnknownOnes) {
   }
 }
 
+// --- the shipped config ------------------------------------------------------------------------------
+
 TEST(Config, TheShippedDefaultConfigIsValidAndDescribesTheThreeServers) {
   const Config config = load_config(fs::path(HELLOBENCH_SOURCE_DIR) / "hellobench.toml");
   ASSERT_EQ(config.servers.size(), 3u);
@@ -217,12 +543,36 @@ TEST(Config, TheShippedDefaultConfigIsValidAndDescribesTheThreeServers) {
   }
   EXPECT_EQ(config.find_profile("smoke")->repetitions, 1);
   EXPECT_TRUE(config.find_profile("smoke")->builds.empty());
-  EXPECT_EQ(config.find_profile("quick")->repetitions, 3);
+  // Claims decide only with 6 paired rounds (96.9% coverage): quick runs 6, full 10.
+  EXPECT_EQ(config.find_profile("quick")->repetitions, 6);
   EXPECT_EQ(config.find_profile("full")->repetitions, 10);
   for (const ServerConfig& server : config.servers) {
     EXPECT_TRUE(fs::exists(server.source_dir / server.edit.file)) << server.name;
+    // Every server can build the live-data store the service scenarios ask for.
+    EXPECT_EQ(server.options.count("live_mb"), 1u) << server.name;
   }
-  EXPECT_GE(config.claims.size(), 11u);
+  // Request bodies and target mixes the scenarios name exist.
+  for (const ScenarioConfig& scenario : config.scenarios) {
+    if (!scenario.body_file.empty()) EXPECT_TRUE(fs::exists(scenario.body_file)) << scenario.name;
+    if (!scenario.targets_file.empty()) {
+      EXPECT_TRUE(fs::exists(scenario.targets_file)) << scenario.name;
+    }
+  }
+  // The article's regime: the headline point of the regime sweep, where rust uses 20% of its core.
+  const SweepConfig* regime = config.find_sweep("regime");
+  ASSERT_NE(regime, nullptr);
+  ASSERT_FALSE(regime->points.empty());
+  EXPECT_EQ(regime->points[0].cpu_share, 0.20);
+  EXPECT_EQ(regime->points[0].of, "rust");
+  EXPECT_TRUE(regime->points[0].headline);
+  // Every claim's names (metrics, servers, scenarios, sweeps, points) resolve.
+  EXPECT_NO_THROW(validate_claims(config));
+  for (const char* id : {"build-dev-loop", "build-ci", "memory", "cpu", "p95", "go-10k",
+                         "io-bound", "json", "binary", "startup"}) {
+    EXPECT_TRUE(std::any_of(config.claims.begin(), config.claims.end(),
+                            [&](const ClaimConfig& c) { return c.id == id; }))
+        << id;
+  }
 }
 
 }  // namespace

@@ -97,18 +97,31 @@ Judged judge(const ClaimPart& part, const Metric& metric, const Estimate& e) {
       fmt::format("{}{} [{}, {}]", num(e.value), suffix, num(e.low), num(e.high));
   const std::string wanted = fmt::format("{} {}{}", side_words(part.side), num(t), suffix);
   if (e.estimator == "held_rate") {
-    // The search held `low` and failed at `high` (or never failed): the capacity is in between.
-    if (on_side(e.low)) {
+    // The search held `low` and failed at `high`: the capacity c is in [low, high). When no rate
+    // failed (high == low), or the failure may have been the generator's, only c >= low is known.
+    const bool bracketed = e.high > e.low;
+    const bool below = bracketed && e.high <= t;  // c < high <= t
+    const bool reached = e.low >= t;              // c >= low >= t
+    const bool beyond = e.low > t;                // c >= low > t
+    if (at_most ? below : reached) {
       j.verdict = kHolds;
-      j.reason = fmt::format("{} held {} (wanted {})", what, num(e.low), wanted);
-    } else if (e.high > e.low && !on_side(e.high)) {
+      j.reason = at_most ? fmt::format("{}: the search failed at {} (wanted {})", what,
+                                       num(e.high), wanted)
+                         : fmt::format("{} held {} (wanted {})", what, num(e.low), wanted);
+    } else if (at_most ? beyond : below) {
       j.verdict = kDoesNotHold;
-      j.reason = fmt::format("{}: the search held {} and failed at {} (wanted {})", what,
-                             num(e.low), num(e.high), wanted);
-    } else {
+      j.reason = at_most ? fmt::format("{} held {} (wanted {})", what, num(e.low), wanted)
+                         : fmt::format("{}: the search held {} and failed at {} (wanted {})",
+                                       what, num(e.low), num(e.high), wanted);
+    } else if (bracketed) {
       j.verdict = kInconclusive;
       j.reason = fmt::format("{}: the search held {} and failed at {}, which brackets {}", what,
                              num(e.low), num(e.high), num(t));
+    } else {
+      j.verdict = kInconclusive;
+      j.reason = fmt::format("{}: the search held {}, and no rate above it is known to fail, so "
+                             "{} is not decided",
+                             what, num(e.low), wanted);
     }
     return j;
   }
@@ -189,6 +202,7 @@ json evaluate_part(const Figures& figures, const ClaimPart& part) {
   if (curve) {
     json points = json::array();
     std::string last_leaning;
+    std::string last_label;  // the last point with an estimate (unmeasured points are skipped)
     json changes = json::array();
     for (const std::string& label : point_labels(figures.results(), part.sweep)) {
       const Estimate e = figures.estimate(part.estimator, selection_of(part, label), part.a,
@@ -201,11 +215,12 @@ json evaluate_part(const Figures& figures, const ClaimPart& part) {
         p["leaning"] = j.leaning.empty() ? json(nullptr) : json(j.leaning);
         if (!j.leaning.empty()) {
           if (!last_leaning.empty() && j.leaning != last_leaning) {
-            changes.push_back({{"before", points.back()["point"]}, {"at", label},
+            changes.push_back({{"before", last_label}, {"at", label},
                                {"to", j.leaning == "on" ? "on the article's side"
                                                         : "off the article's side"}});
           }
           last_leaning = j.leaning;
+          last_label = label;
         }
       }
       points.push_back(std::move(p));
@@ -257,13 +272,11 @@ std::string machine_words(const json& results) {
   return "On this machine";
 }
 
-// The quotable sentence: the headline (first judged regime) part, its scope, and the verdict.
+// The quotable sentence: the headline part (see headline_part), its scope, and the verdict.
 std::string sentence(const json& results, const ClaimConfig& claim, const json& parts,
-                     const std::string& verdict) {
-  const json* headline = nullptr;
+                     const std::string& verdict, const json* headline) {
   const json* floor = nullptr;
   for (const json& p : parts) {
-    if (!headline && p.value("role", "") == "regime" && p.contains("measured")) headline = &p;
     if (!floor && p.value("role", "") == "floor" && p.contains("measured")) floor = &p;
   }
   const std::string profile = object_at(results, "profile").value("name", std::string("?"));
@@ -317,6 +330,21 @@ std::string sentence(const json& results, const ClaimConfig& claim, const json& 
   return out;
 }
 
+// The part a claim is quoted by: the first regime part (not a curve) whose verdict is the
+// claim's, so that the figure quoted is one that decided it; else the first regime part.
+const json* headline_part(const json& parts, const std::string& verdict) {
+  for (const json& p : parts) {
+    if (p.value("role", "") == "regime" && p.contains("measured") && p["verdict"].is_string() &&
+        p["verdict"].get<std::string>() == verdict) {
+      return &p;
+    }
+  }
+  for (const json& p : parts) {
+    if (p.value("role", "") == "regime" && p.contains("measured")) return &p;
+  }
+  return nullptr;
+}
+
 json evaluate_claim(const Figures& figures, const ClaimConfig& claim) {
   json out = {{"id", claim.id},
               {"text", claim.text},
@@ -348,9 +376,10 @@ json evaluate_claim(const Figures& figures, const ClaimConfig& claim) {
                               : fmt::format("{}", fmt::join(reasons, "; "));
   out["parts"] = parts;
 
-  // The headline: the first judged regime part, as the flat fields older readers expect.
-  for (const json& p : parts) {
-    if (p.value("role", "") != "regime" || !p.contains("measured")) continue;
+  // The headline part, as the flat fields older readers expect.
+  const json* headline = headline_part(out["parts"], verdict);
+  if (headline) {
+    const json& p = *headline;
     out["measured"] = p["measured"];
     if (p["measured"].is_object() && p["measured"].value("measured", false)) {
       out["measured"]["ci95"] = p["measured"]["interval"];
@@ -366,10 +395,9 @@ json evaluate_claim(const Figures& figures, const ClaimConfig& claim) {
     }
     out["regime"]["parameters"] = parameters;
     out["regime"]["label"] = p.value("label", std::string());
-    break;
   }
   if (!out.contains("measured")) out["measured"] = {{"measured", false}};
-  out["sentence"] = sentence(figures.results(), claim, parts, verdict);
+  out["sentence"] = sentence(figures.results(), claim, out["parts"], verdict, headline);
   out["scope"] = fmt::format("{} servers, this machine, the {} profile",
                              fmt::join(figures.servers(), "/"), figures.profile());
   return out;
