@@ -318,7 +318,13 @@ json hand_made_results() {
               "1.15x holds there."}},
             {{"id", "go-10k"},
              {"verdict", "inconclusive"},
-             {"measured", {{"measured", false}}},
+             {"unit", "req/s"},
+             {"side", "at_least"},
+             {"threshold", 10000},
+             {"measured",
+              {{"measured", true}, {"estimator", "held_rate"}, {"value", 9000},
+               {"interval", {9000, 12000}}, {"coverage", 0}, {"n", 1},
+               {"method", "search bracket: held .. first failed"}}},
              {"regime", {{"label", "the service mix on one core"}}},
              {"sentence", "In the quick profile hellobench did not measure \"go-10k\" in its "
                           "regime; the verdict is inconclusive."}}})},
@@ -403,7 +409,11 @@ TEST(TerminalSummary, EndsWithTheClaimsTableAndTheirSentences) {
   EXPECT_TRUE(has_line_starting(table, "memory         holds          1.07x [1.02-1.12] (97%, 6)"
                                        "        <= 1.15     100 MB of live records"))
       << table;
-  EXPECT_TRUE(has_line_starting(table, "go-10k         inconclusive   not measured")) << table;
+  // A capacity is a search bracket (held 9000/s, failed at 12,000/s), not an interval with a
+  // coverage: no "(0%, 1)".
+  EXPECT_TRUE(has_line_starting(table, "go-10k         inconclusive   held 9000, failed 12.0k       "
+                                       "    >= 10.0k    the service mix on one c"))
+      << table;
   // The sentences, each starting on its own line with the claim's id, wrapped at the last space
   // within 100 columns: the first line is 98 characters (" with" would make it 103), the
   // second, indented by four, 98 as well (" interval" would make it 107).

@@ -485,6 +485,12 @@ std::string claims_block(const json& claims) {
       const std::string suffix = unit == "ratio" ? "x" : (unit == "ms" || unit == "s") ? " " + unit : "";
       if (m.value("method", "") == "exact") {
         measured = fmt::format("{}{} (exact)", format_number(num(m["value"])), suffix);
+      } else if (m.value("estimator", "") == "held_rate") {
+        // A capacity search bracket, not an interval with a coverage.
+        const double low = num(m["interval"][0]), high = num(m["interval"][1]);
+        measured = high > low ? fmt::format("held {}, failed {}", format_number(low),
+                                            format_number(high))
+                              : fmt::format("held {}", format_number(low));
       } else {
         measured = fmt::format("{}{} [{}-{}] ({:.0f}%, {})", format_number(num(m["value"])), suffix,
                                format_number(num(m["interval"][0])),
