@@ -82,6 +82,19 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   run->add_option("--microbench", options.microbench,
                   "merged JSON microbenchmark file (default: build/microbench/json.json if there)");
 
+  run->add_option("--db", options.db,
+                  "use this database (a libpq URI, its users table loaded with `hellobench db "
+                  "load`) instead of starting a private PostgreSQL");
+
+  CLI::App* db = app.add_subcommand("db", "the database of the database routes");
+  db->require_subcommand(1);
+  CLI::App* db_load =
+      db->add_subcommand("load", "create and load the users table in a database you run");
+  add_config(db_load);
+  db_load->add_option("--db", options.db, "libpq connection string or URI")->required();
+  db_load->add_option("--live-mb", options.live_mb, "records: live_mb * 1024 (as --live-mb)")
+      ->required();
+
   CLI::App* microbench = app.add_subcommand(
       "microbench", "merge the languages' JSON microbenchmark files into one and print a table");
   microbench->add_option("files", options.microbench_inputs, "hellobench-microbench/1 files")
@@ -154,6 +167,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
     if (microbench->parsed()) return command_microbench(options, out);
     if (compare->parsed()) return command_compare(options, out);
     if (gate->parsed()) return command_gate(options, out, err);
+    if (db_load->parsed()) return command_db_load(options, out);
     throw UsageError("choose a subcommand: build, verify, run or report (see --help)");
   } catch (const UsageError& e) {
     fmt::print(err, "hellobench: error: {}\n", e.what());

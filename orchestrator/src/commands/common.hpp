@@ -48,6 +48,8 @@ struct Options {
   std::string work_dir;                    // gate: worktree and builds (kept when given)
   std::string html_dir;                    // report --html DIR
   std::string history;                     // report: the runs folder of the history view
+  std::string db;   // a database the user runs (run --db, db load --db)
+  int live_mb = 0;  // db load --live-mb
 };
 
 // The config (default: hellobench.toml of the source tree), with its claims validated.
@@ -95,5 +97,7 @@ int command_report(const Options& options, std::FILE* out);
 int command_microbench(const Options& options, std::FILE* out);
 int command_compare(const Options& options, std::FILE* out);
 int command_gate(const Options& options, std::FILE* out, std::FILE* err);
+int command_report_html(const Options& options, std::FILE* out);
+int command_db_load(const Options& options, std::FILE* out);
 
 }  // namespace hellobench
