@@ -415,6 +415,14 @@ TEST(Config, AFractionOrCpuSharePointNeedsAReferenceServer) {
                         "server)"));
 }
 
+TEST(Config, ASweepPointsReferenceServerMustExist) {
+  // The only server is "a". The sweep starts on line 25; its points on line 29, the point
+  // itself at column 11 (after "points = [").
+  EXPECT_EQ(config_error(with_open_scenario(
+                sweep("capacity = { p99_ms = 10 }\n", "{ fraction = 0.5, of = \"b\" }"))),
+            "/cfg/test.toml:29:11: sweep 's'.points[0].of: unknown server 'b' (known: a)");
+}
+
 TEST(Config, ACpuShareIsAShareOfOne) {
   EXPECT_THAT(config_error(with_open_scenario(
                   sweep("capacity = { p99_ms = 10 }\n", "{ cpu_share = 20, of = \"a\" }"))),

@@ -767,6 +767,17 @@ Config parse_config(const std::string& text, const fs::path& file) {
                          "(mode = 'open')",
                          sweep.name, sweep.scenario));
     }
+    // The reference server of a fraction or cpu_share point: a typo would only show at run
+    // time, as a point skipped for want of that server's capacity.
+    for (std::size_t j = 0; j < sweep.points.size(); ++j) {
+      const std::string& of = sweep.points[j].of;
+      if (of.empty() || config.find_server(of)) continue;
+      std::vector<std::string> known;
+      for (const ServerConfig& s : config.servers) known.push_back(s.name);
+      r.fail(*sweep_tables[i]->get("points")->as_array()->get(j),
+             fmt::format("sweep '{}'.points[{}].of: unknown server '{}' (known: {})", sweep.name,
+                         j, of, known_names(known)));
+    }
     config.sweeps.push_back(std::move(sweep));
   }
   reject_duplicates(r, config.sweeps, sweep_tables, "sweep");
