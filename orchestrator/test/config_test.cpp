@@ -561,7 +561,9 @@ TEST(Config, TheShippedDefaultConfigIsValidAndDescribesTheThreeServers) {
   }
   // Request bodies and target mixes the scenarios name exist.
   for (const ScenarioConfig& scenario : config.scenarios) {
-    if (!scenario.body_file.empty()) EXPECT_TRUE(fs::exists(scenario.body_file)) << scenario.name;
+    if (!scenario.body_file.empty()) {
+      EXPECT_TRUE(fs::exists(scenario.body_file)) << scenario.name;
+    }
     if (!scenario.targets_file.empty()) {
       EXPECT_TRUE(fs::exists(scenario.targets_file)) << scenario.name;
     }
