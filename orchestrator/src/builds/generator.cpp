@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -38,6 +39,16 @@ std::string replace_placeholders(const std::string& text, int size, int module_i
     }
     out.append(text, pos, open - pos);
     const std::string name = text.substr(open + 2, close - open - 2);
+    // Only {{identifier}} is a placeholder: C++ brace initialisers ({{"id", x}}) stay as they are.
+    const bool identifier =
+        !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {
+          return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+        });
+    if (!identifier) {
+      out.append(text, open, 2);
+      pos = open + 2;
+      continue;
+    }
     if (name == "size") {
       out += std::to_string(size);
     } else if (name == "module" || name == "index") {

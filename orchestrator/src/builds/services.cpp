@@ -212,6 +212,13 @@ struct SizeContext {
 void run_native(const SizeContext& c, const ServiceBuildOptions& options, int sample,
                 std::map<std::string, LoopRow>& rows, json& service, bool first_sample) {
   const ServiceLanguage& language = *c.language;
+  LoopRow sink;  // the untimed builds a selected loop needs, when their own loop is not selected
+  auto row = [&](const std::string& loop) -> LoopRow& {
+    const auto it = rows.find(loop);
+    if (it != rows.end()) return it->second;
+    sink = LoopRow{};
+    return sink;
+  };
   const Box box = make_box(language, c.generated, c.work / fmt::format("native-{}", sample),
                            options.jobs);
   const fs::path log = options.log_dir / fmt::format("{}-{}-native-{}", language.name, c.size,
@@ -226,7 +233,7 @@ void run_native(const SizeContext& c, const ServiceBuildOptions& options, int sa
     for (const std::string loop : {"native-clean", "native-noop", "native-incremental", "check"}) {
       if (loop == from) after = true;
       if (!after || !rows.count(loop) || loop == from) continue;
-      if (!rows[loop].error) rows[loop].skipped = why;
+      if (!rows.at(loop).error) rows.at(loop).skipped = why;
     }
   };
 
@@ -234,14 +241,14 @@ void run_native(const SizeContext& c, const ServiceBuildOptions& options, int sa
   std::vector<Argv> clean = language.configure;
   clean.insert(clean.end(), language.build.begin(), language.build.end());
   const Steps first = run_commands(clean, box, log.string() + "-clean");
-  rows["native-clean"].steps = first.to_json();
+  row("native-clean").steps = first.to_json();
   if (const StepResult* failed = first.failed()) {
-    rows["native-clean"].error = failure_text(*failed);
+    row("native-clean").error = failure_text(*failed);
     fail_rest("native-clean", "the clean build failed");
     service["builds"] = false;
     return;
   }
-  rows["native-clean"].samples.push_back(first.seconds);
+  row("native-clean").samples.push_back(first.seconds);
   const fs::path binary = expand(language.binary, box.vars);
   if (first_sample) {
     service["builds"] = true;
@@ -266,34 +273,38 @@ void run_native(const SizeContext& c, const ServiceBuildOptions& options, int sa
 
   note("native-noop");
   const Steps noop = run_commands(language.build, box, log.string() + "-noop");
-  rows["native-noop"].steps = noop.to_json();
+  row("native-noop").steps = noop.to_json();
   if (const StepResult* failed = noop.failed()) {
-    rows["native-noop"].error = failure_text(*failed);
+    row("native-noop").error = failure_text(*failed);
     fail_rest("native-noop", "the no-op build failed");
     return;
   }
-  rows["native-noop"].samples.push_back(noop.seconds);
+  row("native-noop").samples.push_back(noop.seconds);
 
+  if (!rows.count("native-incremental") && !rows.count("check")) {
+    if (!options.keep_scratch) fs::remove_all(box.root);
+    return;
+  }
   const bool check = rows.count("check") && !language.check.empty();
   if (check) {
     // Warm: an editor has checked the tree before the edit.
     note("check (warm-up, not timed)");
     const Steps warm = run_commands(language.check, box, log.string() + "-check-warm");
     if (const StepResult* failed = warm.failed()) {
-      rows["check"].error = failure_text(*failed);
+      row("check").error = failure_text(*failed);
     }
   }
 
   note("native-incremental");
   apply_field_edit(box.src, language.edit);
   const Steps incremental = run_commands(language.build, box, log.string() + "-incremental");
-  rows["native-incremental"].steps = incremental.to_json();
+  row("native-incremental").steps = incremental.to_json();
   if (const StepResult* failed = incremental.failed()) {
-    rows["native-incremental"].error = failure_text(*failed);
+    row("native-incremental").error = failure_text(*failed);
     fail_rest("native-incremental", "the incremental build failed");
     return;
   }
-  rows["native-incremental"].samples.push_back(incremental.seconds);
+  row("native-incremental").samples.push_back(incremental.seconds);
   if (first_sample) {
     const std::string field = edited_field(language.edit);
     const std::string problem =
@@ -301,18 +312,18 @@ void run_native(const SizeContext& c, const ServiceBuildOptions& options, int sa
     service["edit_visible"] = problem.empty();
     if (!problem.empty()) {
       service["edit_error"] = problem;
-      rows["native-incremental"].error = problem;
+      row("native-incremental").error = problem;
     }
   }
 
-  if (check && !rows["check"].error) {
+  if (check && !row("check").error) {
     note("check");
     const Steps checked = run_commands(language.check, box, log.string() + "-check");
-    rows["check"].steps = checked.to_json();
+    row("check").steps = checked.to_json();
     if (const StepResult* failed = checked.failed()) {
-      rows["check"].error = failure_text(*failed);
+      row("check").error = failure_text(*failed);
     } else {
-      rows["check"].samples.push_back(checked.seconds);
+      row("check").samples.push_back(checked.seconds);
     }
   }
   if (!options.keep_scratch) fs::remove_all(box.root);
