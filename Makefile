@@ -64,3 +64,14 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- generated-service builds (orchestrator/README.md: "Builds at service scale"). `make test`
+# builds and starts the generated Go service; these build the Rust and C++ ones too (minutes),
+# and the container loop with real podman image builds (HELLOBENCH_*_TESTS turn them on).
+.PHONY: test-services test-build-containers
+
+test-services: all
+	HELLOBENCH_SERVICE_TESTS=1 ctest --test-dir $(BUILD) --output-on-failure -R 'GeneratedService|GenerateService' $(CTEST_ARGS)
+
+test-build-containers: all
+	HELLOBENCH_CONTAINER_TESTS=1 ctest --test-dir $(BUILD) --output-on-failure -R 'ContainerTest' $(CTEST_ARGS)
