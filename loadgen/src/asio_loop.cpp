@@ -49,13 +49,12 @@ class AsioLoop final : public EventLoop {
 
   void write(std::size_t c, const char* data, std::size_t bytes) override {
     Socket& s = *sockets_[c];
-    s.socket.async_write_some(
-        asio::buffer(data, bytes),
-        [this, c, generation = s.generation](const boost::system::error_code& ec,
-                                             std::size_t written) {
-          if (generation != sockets_[c]->generation) return;
-          events_.on_written(c, !ec, written);
-        });
+    s.socket.async_write_some(asio::buffer(data, bytes),
+                              [this, c, generation = s.generation](
+                                  const boost::system::error_code& ec, std::size_t written) {
+                                if (generation != sockets_[c]->generation) return;
+                                events_.on_written(c, !ec, written);
+                              });
   }
 
   void close(std::size_t c) override {
@@ -104,25 +103,24 @@ class AsioLoop final : public EventLoop {
     // (usually finding nothing yet), then waits on the socket's edge-triggered epoll
     // registration, made once per connection: no epoll_ctl per request, as wrk needs two.
     Socket& s = *sockets_[c];
-    s.socket.async_read_some(
-        asio::buffer(s.read_buffer.get(), read_buffer_bytes_),
-        [this, c, generation = s.generation](const boost::system::error_code& ec,
-                                             std::size_t bytes) {
-          Socket& s = *sockets_[c];
-          if (generation != s.generation) return;
-          if (ec) {
-            if (ec == asio::error::eof) {
-              events_.on_eof(c);
-            } else {
-              events_.on_read_failed(c);
-            }
-            return;
-          }
-          events_.on_received(c, s.read_buffer.get(), bytes);
-          // The worker has sent what the answers allowed; now wait for the next ones, unless
-          // it closed the connection meanwhile.
-          if (generation == s.generation) read_some(c);
-        });
+    s.socket.async_read_some(asio::buffer(s.read_buffer.get(), read_buffer_bytes_),
+                             [this, c, generation = s.generation](
+                                 const boost::system::error_code& ec, std::size_t bytes) {
+                               Socket& s = *sockets_[c];
+                               if (generation != s.generation) return;
+                               if (ec) {
+                                 if (ec == asio::error::eof) {
+                                   events_.on_eof(c);
+                                 } else {
+                                   events_.on_read_failed(c);
+                                 }
+                                 return;
+                               }
+                               events_.on_received(c, s.read_buffer.get(), bytes);
+                               // The worker has sent what the answers allowed; now wait for the
+                               // next ones, unless it closed the connection meanwhile.
+                               if (generation == s.generation) read_some(c);
+                             });
   }
 
   asio::io_context io_;

@@ -120,10 +120,10 @@ RunResult run(const Options& options, const RunHooks& hooks) {
   }
 
   if (options.start_at && *options.start_at - wall_clock_seconds() > 3600)
-    throw RunError(fmt::format(
-        "--start-at: {:.3f} is {:.0f} s from now, more than an hour ahead (a time in "
-        "milliseconds?)",
-        *options.start_at, *options.start_at - wall_clock_seconds()));
+    throw RunError(
+        fmt::format("--start-at: {:.3f} is {:.0f} s from now, more than an hour ahead (a time in "
+                    "milliseconds?)",
+                    *options.start_at, *options.start_at - wall_clock_seconds()));
   const EngineChoice engine = choose_engine(options);
   const int threads = effective_threads(options);
   const auto spread = spread_connections(options.connections, threads);
@@ -186,7 +186,8 @@ RunResult run(const Options& options, const RunHooks& hooks) {
       try {
         std::rethrow_exception(failure);
       } catch (const std::exception& e) {
-        throw std::runtime_error(fmt::format("{} engine: {}", engine_name(engine.engine), e.what()));
+        throw std::runtime_error(
+            fmt::format("{} engine: {}", engine_name(engine.engine), e.what()));
       }
     }
   };
@@ -234,8 +235,7 @@ RunResult run(const Options& options, const RunHooks& hooks) {
   result.start_at = options.start_at;
   if (late_s) {
     result.start_late_ms = *late_s * 1e3;
-    result.started_late =
-        *late_s > std::chrono::duration<double>(options.max_start_late).count();
+    result.started_late = *late_s > std::chrono::duration<double>(options.max_start_late).count();
   }
   result.connections = options.connections;
   result.threads = threads;

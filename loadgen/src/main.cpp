@@ -1,5 +1,6 @@
 // loadgen: parse, run, report, map the outcome to an exit code (0 ok, 1 too many errors,
-// 2 bad usage or input, 4 started later than --max-start-late after --start-at). `loadgen merge FILE...` merges reports instead of running.
+// 2 bad usage or input, 4 started later than --max-start-late after --start-at). `loadgen merge
+// FILE...` merges reports instead of running.
 #include <fmt/format.h>
 #include <unistd.h>
 

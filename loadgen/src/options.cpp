@@ -198,9 +198,9 @@ Command parse_command_line(int argc, const char* const* argv) {
       used = 0;
     }
     if (used != start_at_text.size() || !(seconds > 0) || !std::isfinite(seconds))
-      throw UsageError(fmt::format(
-          "--start-at: '{}' is not a time in Unix epoch seconds (e.g. 1767225600.25)",
-          start_at_text));
+      throw UsageError(
+          fmt::format("--start-at: '{}' is not a time in Unix epoch seconds (e.g. 1767225600.25)",
+                      start_at_text));
     o.start_at = seconds;
   }
   o.max_start_late = parse_flag("--max-start-late", max_start_late_text, parse_duration);

@@ -150,8 +150,7 @@ class UringLoop final : public EventLoop {
     io_uring_register_ring_fd(&ring_);  // saves a descriptor lookup per io_uring_enter
     if (const int result = io_uring_register_files_sparse(&ring_, connections); result < 0) {
       io_uring_queue_exit(&ring_);
-      throw std::runtime_error("io_uring: cannot register the file table: " +
-                               errno_text(-result));
+      throw std::runtime_error("io_uring: cannot register the file table: " + errno_text(-result));
     }
     // Two buffers per connection (an answer arriving while the last is parsed), at least 32,
     // at most 1024 (16 MiB of 16 KiB buffers); when they run short a receive stops with
@@ -313,8 +312,7 @@ class UringLoop final : public EventLoop {
       timeout.tv_nsec = ns % 1'000'000'000;
       result = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &timeout, nullptr);
     }
-    if (result < 0 && result != -ETIME && result != -EINTR && result != -EAGAIN &&
-        result != -EBUSY)
+    if (result < 0 && result != -ETIME && result != -EINTR && result != -EAGAIN && result != -EBUSY)
       throw std::runtime_error("io_uring_enter: " + errno_text(-result));
   }
 
@@ -328,13 +326,15 @@ class UringLoop final : public EventLoop {
       io_uring_cqe_seen(&ring_, cqe);
       const auto op = static_cast<Op>(data >> 62);
       const std::size_t c = static_cast<std::size_t>(data & 0xffffffffu);
-      const bool current = ((data >> 32) & kGenerationMask) == (sockets_[c].generation & kGenerationMask);
+      const bool current =
+          ((data >> 32) & kGenerationMask) == (sockets_[c].generation & kGenerationMask);
       switch (op) {
         case Op::connect:
           if (current) on_connect(c, result);
           break;
         case Op::send:
-          if (current) events_.on_written(c, result >= 0, result >= 0 ? static_cast<std::size_t>(result) : 0);
+          if (current)
+            events_.on_written(c, result >= 0, result >= 0 ? static_cast<std::size_t>(result) : 0);
           break;
         case Op::recv:
           on_recv(c, current, result, flags);
@@ -403,7 +403,7 @@ class UringLoop final : public EventLoop {
   std::vector<boost::asio::ip::tcp::endpoint> endpoints_;
   std::vector<Socket> sockets_;
   std::vector<Timer> timers_;
-  std::vector<std::size_t> armed_;  // the timers that are set
+  std::vector<std::size_t> armed_;                          // the timers that are set
   std::vector<std::pair<std::size_t, std::uint64_t>> due_;  // scratch: timers firing this turn
   std::unique_ptr<BufferRing> buffers_;
   bool stopped_ = false;

@@ -44,9 +44,7 @@ std::uint64_t& counter(ErrorCounts& errors, Failure failure) {
 // ---------------------------------------------------------------------------- Connection
 
 Connection::Connection(Worker& worker, std::size_t slot, int index)
-    : worker_(worker),
-      slot_(slot),
-      in_flight_(static_cast<std::size_t>(worker.setup_.pipeline)) {
+    : worker_(worker), slot_(slot), in_flight_(static_cast<std::size_t>(worker.setup_.pipeline)) {
   if (!worker_.plain_) {
     render_buffer_.reset(new char[worker_.requests_.max_request_size() * in_flight_.size()]);
     if (worker_.closed_loop())
@@ -350,7 +348,8 @@ void Worker::prepare() {
   loop.connections = connections_.size();
   loop.timers = kConnectionTimers + connections_.size();
   loop.read_buffer_bytes = kReadBufferBytes;
-  loop_ = setup_.engine == Engine::uring ? make_uring_loop(loop, *this) : make_asio_loop(loop, *this);
+  loop_ =
+      setup_.engine == Engine::uring ? make_uring_loop(loop, *this) : make_asio_loop(loop, *this);
 }
 
 void Worker::on_connected(std::size_t connection, bool ok) {

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "event_loop.hpp"
 #include "loadgen/engine.hpp"
 #include "loadgen/requests.hpp"
 #include "loadgen/response_parser.hpp"
-#include "event_loop.hpp"
 
 namespace loadgen::detail {
 

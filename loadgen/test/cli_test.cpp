@@ -289,8 +289,8 @@ TEST(LoadgenCli, TheEngineIsRecorded) {
 
 TEST(LoadgenCli, TheReportCarriesItsHostName) {
   Responder responder(Behaviour{});
-  const Finished named = run_loadgen(
-      {responder.url(), "-c", "1", "-d", "100ms", "--host-name", "gen1", "--json"});
+  const Finished named =
+      run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--host-name", "gen1", "--json"});
   ASSERT_EQ(named.exit_code, 0) << named.err;
   EXPECT_EQ(nlohmann::json::parse(named.out)["host"], "gen1");
   char name[256] = {};
@@ -328,8 +328,7 @@ TEST(LoadgenCli, AStartTimeLongPastIsMarkedAndExitsFour) {
   EXPECT_EQ(json["started_late"], true);
   // A bound the lateness is within: on time.
   EXPECT_EQ(run_loadgen({responder.url(), "-c", "1", "-d", "100ms", "--start-at",
-                         fmt::format("{:.6f}", wall_clock_now() - 0.05), "--max-start-late",
-                         "10s"})
+                         fmt::format("{:.6f}", wall_clock_now() - 0.05), "--max-start-late", "10s"})
                 .exit_code,
             0);
 }

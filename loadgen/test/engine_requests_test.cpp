@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "engines.hpp"
 #include "loadgen/distribution.hpp"
 #include "loadgen/draws.hpp"
-#include "engines.hpp"
 #include "loadgen/engine.hpp"
 #include "responders.hpp"
 

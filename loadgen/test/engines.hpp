@@ -35,7 +35,7 @@ inline std::string engine_test_name(const ::testing::TestParamInfo<Engine>& info
 
 }  // namespace loadgen::test
 
-#define LOADGEN_TEST_EACH_ENGINE(suite)                                                      \
-  INSTANTIATE_TEST_SUITE_P(, suite, ::testing::Values(::loadgen::Engine::epoll,             \
-                                                      ::loadgen::Engine::uring),            \
+#define LOADGEN_TEST_EACH_ENGINE(suite)                                                           \
+  INSTANTIATE_TEST_SUITE_P(, suite,                                                               \
+                           ::testing::Values(::loadgen::Engine::epoll, ::loadgen::Engine::uring), \
                            ::loadgen::test::engine_test_name)

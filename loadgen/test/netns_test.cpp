@@ -154,8 +154,9 @@ class LoadgenSeveralHosts : public ::testing::Test {
 
   // Starts the responder in the server's namespace; returns its URL.
   std::string start_responder(const std::vector<std::string>& flags) {
-    std::vector<std::string> args = {"ip",          "netns", "exec", ns("srv"), LOADGEN_RESPONDER,
-                                     "--bind",      kServerAddress, "--lifetime", "60s"};
+    std::vector<std::string> args = {"ip",           "netns",           "exec",
+                                     ns("srv"),      LOADGEN_RESPONDER, "--bind",
+                                     kServerAddress, "--lifetime",      "60s"};
     args.insert(args.end(), flags.begin(), flags.end());
     responder_ = spawn(args, "", (dir_ / "responder.err").string());
     std::string line;
@@ -216,8 +217,8 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
   std::vector<Child> generators;
   for (const char* host : {"g1", "g2"}) {
     auto flags = common;
-    flags.insert(flags.end(), {"-c", "32", "--rate", std::to_string(kRate / 2), "--start-at", start_at,
-                               "--host-name", std::string("gen-") + host});
+    flags.insert(flags.end(), {"-c", "32", "--rate", std::to_string(kRate / 2), "--start-at",
+                               start_at, "--host-name", std::string("gen-") + host});
     generators.push_back(start_loadgen(host, flags));
   }
   for (std::size_t i = 0; i < generators.size(); ++i) {
@@ -259,9 +260,8 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
   // median is the single generator's, which faced the same 20 ms server. (Only the median: on
   // a shared 2-core machine the tails are the other jobs' stalls, different in every run.)
   EXPECT_EQ(merged["latency_histogram"]["count"], merged["requests"]);
-  EXPECT_EQ(merged["latency_us"]["max"],
-            std::max(part1["latency_us"]["max"].get<double>(),
-                     part2["latency_us"]["max"].get<double>()));
+  EXPECT_EQ(merged["latency_us"]["max"], std::max(part1["latency_us"]["max"].get<double>(),
+                                                  part2["latency_us"]["max"].get<double>()));
   for (const char* p : {"p50", "p90", "p99", "p999"}) {
     EXPECT_GE(us(merged, p), std::min(us(part1, p), us(part2, p))) << p;
     EXPECT_LE(us(merged, p), std::max(us(part1, p), us(part2, p))) << p;
@@ -275,9 +275,9 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
 
 TEST_F(LoadgenSeveralHosts, AGeneratorThatStartsLateSaysSoAndExitsFour) {
   const std::string url = start_responder({});
-  const Child late = start_loadgen(
-      "g2", {url, "-c", "2", "-d", "200ms", "--json", "--host-name", "gen-g2", "--start-at",
-             fmt::format("{:.6f}", wall_clock_now() - 2.0)});
+  const Child late =
+      start_loadgen("g2", {url, "-c", "2", "-d", "200ms", "--json", "--host-name", "gen-g2",
+                           "--start-at", fmt::format("{:.6f}", wall_clock_now() - 2.0)});
   EXPECT_EQ(wait_exit(late.pid), 4) << errors_of("g2");
   const json report = json::parse(report_of("g2"));
   EXPECT_EQ(report["started_late"], true);

@@ -1,5 +1,6 @@
-// Test responders: small HTTP servers on 127.0.0.1 (or another address; a free port), one thread each, whose
-// misbehaviour is known exactly, so the tests can check what loadgen measures against it.
+// Test responders: small HTTP servers on 127.0.0.1 (or another address; a free port), one thread
+// each, whose misbehaviour is known exactly, so the tests can check what loadgen measures against
+// it.
 #pragma once
 
 #include <atomic>

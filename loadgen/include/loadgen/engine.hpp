@@ -1,7 +1,7 @@
 // Runs the load: one event loop per thread (Boost.Asio on epoll, or an io_uring ring),
 // connections spread evenly over the threads, closed loop or open loop at a fixed rate,
-// per-thread counters and histograms merged at the end. Latency runs from when each request was due (open loop) or sent (closed loop) to the
-// last byte of its response.
+// per-thread counters and histograms merged at the end. Latency runs from when each request was due
+// (open loop) or sent (closed loop) to the last byte of its response.
 #pragma once
 
 #include <atomic>
@@ -82,9 +82,9 @@ struct RunResult {
   std::uint64_t connects = 0;          // successful connects, warm-up included
   std::uint64_t connect_failures = 0;  // failed attempts, warm-up included
 
-  Engine engine = Engine::epoll;  // the engine that ran
-  std::string engine_fallback;    // why not io_uring, when it was not asked for and not used
-  std::string host;               // --host-name, else this machine's host name
+  Engine engine = Engine::epoll;        // the engine that ran
+  std::string engine_fallback;          // why not io_uring, when it was not asked for and not used
+  std::string host;                     // --host-name, else this machine's host name
   std::optional<double> start_at;       // --start-at, Unix epoch seconds
   std::optional<double> start_late_ms;  // with --start-at: how late the start was
   bool started_late = false;            // later than --max-start-late

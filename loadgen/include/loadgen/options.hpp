@@ -42,7 +42,7 @@ struct Options {
   bool json = false;
   // Exit 1 when errors / attempts exceed it. nullopt: only when every connection was refused.
   std::optional<double> max_error_rate;
-  bool progress = true;  // a progress line on stderr when it is a terminal
+  bool progress = true;          // a progress line on stderr when it is a terminal
   std::optional<Engine> engine;  // --engine; nullopt: io_uring when the kernel has it, else epoll
   // --start-at: begin at this wall-clock time (Unix epoch seconds), so that generators on
   // several hosts measure the same window. nullopt: begin at once.
