@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -212,24 +211,13 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
 
   // --- completing the caller's handlers: always posted, never from inside a pool call -------
 
-  // Posted through the pool's executor, then run on the handler's own (a worker's thread or a
-  // connection's strand; straight away when that is the pool's).
+  // Completions run on the handler's executor (a worker's thread, a connection's strand; the
+  // pool's when it has none), always posted.
   void complete(QueryHandler handler, error_code ec, Result result = {}) {
-    auto handler_executor = asio::get_associated_executor(handler, executor);
-    asio::post(executor,
-               asio::bind_executor(handler_executor, [handler = std::move(handler), ec,
-                                                      result = std::move(result)]() mutable {
-                 std::move(handler)(ec, std::move(result));
-               }));
+    handler->post(executor, ec, std::move(result));
   }
 
-  void complete_ready(ReadyHandler handler, error_code ec) {
-    auto handler_executor = asio::get_associated_executor(handler, executor);
-    asio::post(executor,
-               asio::bind_executor(handler_executor, [handler = std::move(handler), ec]() mutable {
-                 std::move(handler)(ec);
-               }));
-  }
+  void complete_ready(ReadyHandler handler, error_code ec) { handler->post(executor, ec); }
 
   // --- the queue ----------------------------------------------------------------------------
 

@@ -431,26 +431,36 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // is consistent when it is reused.
   void start_db_query(const Route& routed, Framing framing) {
     deadline_ = kNoDeadline;  // the server is the one taking its time
-    auto answer = asio::bind_executor(
-        socket_.get_executor(), [self = shared_from_this(), endpoint = routed.endpoint, framing](
-                                    error_code ec, pg::Result result) {
-          if (self->closed_) return;
-          Framing final_framing = framing;
-          final_framing.keep_alive = framing.keep_alive && !self->shutting_down_;
-          if (endpoint == Endpoint::db_user) {
-            append_db_user_response(self->out_, final_framing, ec, result);
-          } else {
-            append_db_sleep_response(self->out_, final_framing, ec);
-          }
-          if (!final_framing.keep_alive) self->close_after_write_ = true;
-          self->drive();
-        });
+    auto answer = [self = shared_from_this(), endpoint = routed.endpoint, framing](
+                      error_code ec, pg::Result result) {
+      if (self->closed_) return;
+      Framing final_framing = framing;
+      final_framing.keep_alive = framing.keep_alive && !self->shutting_down_;
+      if (endpoint == Endpoint::db_user) {
+        append_db_user_response(self->out_, final_framing, ec, result);
+      } else {
+        append_db_sleep_response(self->out_, final_framing, ec);
+      }
+      if (!final_framing.keep_alive) self->close_after_write_ = true;
+      self->drive();
+    };
+    // Bound to the worker's own io_context executor where there is one (per-thread model), not
+    // the socket's type-erased one: completing is then a plain post.
+    if (worker_.options.io_model == IoModel::context_per_thread) {
+      run_db_query(routed, asio::bind_executor(worker_.context.get_executor(), std::move(answer)));
+    } else {
+      run_db_query(routed, asio::bind_executor(socket_.get_executor(), std::move(answer)));
+    }
+  }
+
+  template <class Handler>
+  void run_db_query(const Route& routed, Handler&& handler) {
     if (routed.endpoint == Endpoint::db_user) {
       worker_.db_pool->async_query(user_by_id_statement, user_by_id_params(routed.user_id),
-                                   std::move(answer));
+                                   std::forward<Handler>(handler));
     } else {
       worker_.db_pool->async_query(sleep_statement, sleep_params(routed.io_wait),
-                                   std::move(answer));
+                                   std::forward<Handler>(handler));
     }
   }
 

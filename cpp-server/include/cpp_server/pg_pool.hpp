@@ -3,9 +3,10 @@
 // ready, and no call blocks. Nothing here knows about HTTP.
 #pragma once
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <memory>
@@ -73,6 +74,44 @@ struct PoolOptions {
 
 inline constexpr std::size_t max_query_params = 8;
 
+namespace detail {
+
+// A completion handler, type-erased for the pool's queue. Asio's any_completion_handler would
+// also type-erase the handler's executor, a heap allocation per completion; this keeps the
+// handler's own executor type, so completing on a worker's io_context is a plain post.
+template <class... Args>
+class Completion {
+ public:
+  virtual ~Completion() = default;
+  // Runs the handler with `args` on its associated executor (`fallback` when it has none),
+  // never inside this call.
+  virtual void post(const boost::asio::any_io_executor& fallback, Args... args) = 0;
+};
+
+template <class Handler, class... Args>
+class CompletionOf final : public Completion<Args...> {
+ public:
+  explicit CompletionOf(Handler handler) : handler_(std::move(handler)) {}
+  void post(const boost::asio::any_io_executor& fallback, Args... args) override {
+    const auto executor = boost::asio::get_associated_executor(handler_, fallback);
+    boost::asio::post(executor,
+                      [handler = std::move(handler_), ... args = std::move(args)]() mutable {
+                        std::move(handler)(std::move(args)...);
+                      });
+  }
+
+ private:
+  Handler handler_;
+};
+
+template <class... Args, class Handler>
+std::unique_ptr<Completion<Args...>> make_completion(Handler&& handler) {
+  return std::make_unique<CompletionOf<std::decay_t<Handler>, Args...>>(
+      std::forward<Handler>(handler));
+}
+
+}  // namespace detail
+
 // A fixed number of connections, each running one query at a time, with a FIFO queue of the
 // queries waiting for one. Connections open on start() and reopen by themselves whenever they
 // break. While none is open and the last attempt failed (the database is down), queries fail at
@@ -83,8 +122,8 @@ inline constexpr std::size_t max_query_params = 8;
 // before its execution context.
 class Pool {
  public:
-  using QueryHandler = boost::asio::any_completion_handler<void(boost::system::error_code, Result)>;
-  using ReadyHandler = boost::asio::any_completion_handler<void(boost::system::error_code)>;
+  using QueryHandler = std::unique_ptr<detail::Completion<boost::system::error_code, Result>>;
+  using ReadyHandler = std::unique_ptr<detail::Completion<boost::system::error_code>>;
 
   Pool(boost::asio::any_io_executor executor, PoolOptions options);
   ~Pool();  // close()
@@ -105,8 +144,9 @@ class Pool {
   auto async_query(std::string_view statement, std::vector<std::string> params,
                    CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, Result)>(
-        [this](QueryHandler handler, std::string_view statement, std::vector<std::string> params) {
-          submit(statement, std::move(params), std::move(handler));
+        [this](auto handler, std::string_view statement, std::vector<std::string> params) {
+          submit(statement, std::move(params),
+                 detail::make_completion<boost::system::error_code, Result>(std::move(handler)));
         },
         token, statement, std::move(params));
   }
@@ -116,8 +156,9 @@ class Pool {
   template <class CompletionToken>
   auto async_wait_ready(std::chrono::milliseconds timeout, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
-        [this](ReadyHandler handler, std::chrono::milliseconds timeout) {
-          submit_wait_ready(timeout, std::move(handler));
+        [this](auto handler, std::chrono::milliseconds timeout) {
+          submit_wait_ready(timeout,
+                            detail::make_completion<boost::system::error_code>(std::move(handler)));
         },
         token, timeout);
   }
