@@ -4,11 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "loadgen/engine.hpp"
 #include "loadgen/options.hpp"
+
+namespace loadgen {
+// Test names and messages say "uring", not "4-byte object <01-00 00-00>".
+inline void PrintTo(Engine engine, std::ostream* os) { *os << engine_name(engine); }
+}  // namespace loadgen
 
 namespace loadgen::test {
 
