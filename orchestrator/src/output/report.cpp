@@ -25,9 +25,33 @@ double num(const json& value) {
   return value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
+// "52.1k [51.0-53.2k] (97%)": median, order-statistic interval and its coverage; n = 1 is
+// the value alone (a single value is no interval).
 std::string cell_for(const json& metric, double scale) {
-  return format_interval(num(metric["median"]) * scale, num(metric["ci95"][0]) * scale,
-                         num(metric["ci95"][1]) * scale);
+  if (metric.value("n", 0) <= 1) {
+    return format_interval(num(metric["median"]) * scale, num(metric["median"]) * scale,
+                           num(metric["median"]) * scale);
+  }
+  const json& interval = metric.contains("interval") ? metric["interval"] : metric["ci95"];
+  return fmt::format("{} ({:.0f}%)",
+                     format_interval(num(metric["median"]) * scale, num(interval[0]) * scale,
+                                     num(interval[1]) * scale),
+                     num(metric.value("coverage", json())) * 100);
+}
+
+std::string claim_measured(const json& m, const std::string& unit) {
+  if (!m.is_object() || !m.value("measured", false)) return "not measured";
+  const std::string suffix = unit == "ratio" ? "x" : (unit == "share" || unit == "count") ? ""
+                                                                                           : " " + unit;
+  if (m.value("method", "") == "exact") return format_number(num(m["value"])) + suffix + " (exact)";
+  if (m.value("estimator", "") == "held_rate") {
+    return fmt::format("held {}, failed at {}", format_number(num(m["interval"][0])),
+                       format_number(num(m["interval"][1])));
+  }
+  return fmt::format("{}{} [{}, {}], {:.3g}% coverage ({}), n = {}",
+                     format_number(num(m["value"])), suffix, format_number(num(m["interval"][0])),
+                     format_number(num(m["interval"][1])), num(m["coverage"]) * 100,
+                     m.value("method", ""), m.value("n", 0));
 }
 
 }  // namespace
@@ -40,6 +64,57 @@ std::string render_markdown(const json& results) {
       "Started {}, finished {}. Commit `{}`{}.\n\n", text(results.value("started_at", json())),
       text(results.value("finished_at", json())), text(env.value("git_commit", json())),
       env.value("git_dirty", false) ? " (with uncommitted changes)" : "");
+
+  // The claims first: what a reader came for, each verdict in one quotable sentence.
+  md += "## Claims\n\n";
+  const json& claims = member(results, "claims");
+  if (claims.empty()) {
+    md += results.value("claims_note", std::string("No claim verdicts in this run.")) + "\n\n";
+  } else {
+    for (const json& c : claims) {
+      md += fmt::format("- **{}: {}.** {}\n", c.value("id", ""), text(c.value("verdict", json())),
+                        text(c.value("sentence", json())));
+    }
+    md += "\n| claim | the article | regime | measured | verdict |\n"
+          "| --- | --- | --- | --- | --- |\n";
+    for (const json& c : claims) {
+      std::string side;
+      if (member(c, "threshold").is_number()) {
+        side = fmt::format(" (read as {} {})", c.value("side", "") == "at_least" ? ">=" : "<=",
+                           format_number(num(c["threshold"])));
+      }
+      md += fmt::format("| {} | {}{} | {} | {} | **{}** |\n", c.value("id", ""),
+                        text(c.value("text", json())), side,
+                        member(c, "regime").value("label", std::string()),
+                        claim_measured(member(c, "measured"), c.value("unit", std::string())),
+                        text(c.value("verdict", json())));
+    }
+    md += "\n" + results.value("claims_note", std::string()) + "\n";
+    md += "\n<details><summary>Every part of every claim</summary>\n\n"
+          "| claim | role | part | measured | verdict | why |\n"
+          "| --- | --- | --- | --- | --- | --- |\n";
+    for (const json& c : claims) {
+      for (const json& p : member(c, "parts")) {
+        if (p.contains("points")) {
+          for (const json& point : p["points"]) {
+            md += fmt::format("| {} | {} | {} @ {} | {} | {} | {} |\n", c.value("id", ""),
+                              p.value("role", ""), p.value("label", ""),
+                              point.value("point", ""),
+                              claim_measured(member(point, "measured"), p.value("unit", "")),
+                              text(point.value("verdict", json())),
+                              text(point.value("reason", json())));
+          }
+          continue;
+        }
+        md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", c.value("id", ""),
+                          p.value("role", ""), p.value("label", ""),
+                          claim_measured(member(p, "measured"), p.value("unit", "")),
+                          text(p.value("verdict", json())), text(p.value("reason", json())));
+      }
+    }
+    md += "\n</details>\n\n";
+    md += fmt::format("Scope: {}.\n\n", text(claims[0].value("scope", json())));
+  }
 
   md += "## Environment\n\n| item | value |\n| --- | --- |\n";
   md +=
@@ -125,20 +200,24 @@ std::string render_markdown(const json& results) {
 
   const json& summary = member(results, "summary");
   md +=
-      "\n## Load trials\n\nMedian [95% bootstrap interval] over valid trials; ratios against the "
-      "first "
-      "server with the Mann-Whitney U p-value. Closed-loop latency (wrk) hides stalls "
-      "(coordinated omission); fixed-rate (open) latency does not.\n";
+      "\n## Load trials\n\nMedian [order-statistic interval] (its coverage) over valid trials; "
+      "ratios against the first server are medians of per-round ratios with their interval. "
+      "Closed-loop latency (wrk) hides stalls (coordinated omission); fixed-rate (open) latency "
+      "does not.\n";
   std::string current;
   // A named copy: `sample` below points into it.
   const json trials = member(results, "trials");
   for (const json& g : member(summary, "groups")) {
-    const std::string scenario = g.value("scenario", "");
+    const std::string scenario =
+        g.contains("sweep") ? fmt::format("{} @ {}", g.value("sweep", ""), g.value("point", ""))
+                            : g.value("scenario", "");
     if (scenario != current) {
       current = scenario;
       const json* sample = nullptr;
       for (const json& t : trials) {
-        if (t.value("scenario", "") == scenario) {
+        if (t.value("scenario", "") == g.value("scenario", "") &&
+            t.value("sweep", "") == g.value("sweep", "") &&
+            t.value("point", "") == g.value("point", "")) {
           sample = &t;
           break;
         }
@@ -172,8 +251,7 @@ std::string render_markdown(const json& results) {
   const json& comparisons = member(summary, "comparisons");
   if (!comparisons.empty()) {
     md +=
-        "\n### Ratios\n\n| scenario | metric | ratio | 95% interval | p (Mann-Whitney) | verdict "
-        "|\n"
+        "\n### Ratios\n\n| scenario | metric | ratio | interval | coverage | rank test |\n"
         "| --- | --- | --- | --- | --- | --- |\n";
     for (const json& c : comparisons) {
       const std::string metric = c.value("metric", "");
@@ -181,11 +259,15 @@ std::string render_markdown(const json& results) {
           metric != "rss_peak_kib" && metric != "p95_us") {
         continue;
       }
+      // The rank test is quoted as stats::describe() put it: "not run" where n cannot reach
+      // p < 0.05, never "no significant difference" when it could not look.
       md += fmt::format(
-          "| {} | {} {}/{} | {:.3f}x | {:.3f}-{:.3f} | {:.3g} | {} |\n", c.value("scenario", ""),
+          "| {} | {} {}/{} | {:.3f}x | {:.3f}-{:.3f} | {:.3g}% ({}) | {} |\n",
+          c.contains("sweep") ? c.value("sweep", "") + " @ " + c.value("point", "")
+                              : c.value("scenario", ""),
           metric, c.value("server", ""), c.value("baseline", ""), num(c["ratio"]),
-          num(c["ci95"][0]), num(c["ci95"][1]), num(c["p_value"]),
-          c.value("significant", false) ? "significant" : "no significant difference");
+          num(c["interval"][0]), num(c["interval"][1]), num(c["coverage"]) * 100,
+          c.value("method", ""), c.value("rank_test", std::string("-")));
     }
   }
   for (const json& s : member(results, "skipped")) {
@@ -203,47 +285,6 @@ std::string render_markdown(const json& results) {
     }
   }
 
-  md += "\n## Claims\n\n";
-  const json& claims = member(results, "claims");
-  if (claims.empty()) {
-    md += results.value("claims_note", std::string("No claim verdicts in this run.")) + "\n";
-  } else {
-    md += results.value("claims_note", std::string()) + "\n\n";
-    md +=
-        "| claim | the article | measured (95% CI, n) | verdict | why |\n"
-        "| --- | --- | --- | --- | --- |\n";
-    for (const json& c : claims) {
-      const json& m = member(c, "measured");
-      std::string measured = "not measured";
-      if (m.is_object() && member(m, "value").is_number()) {
-        const json& ci = member(m, "ci95");
-        measured = fmt::format("{} {} {}", text(c.value("comparison", json())),
-                               format_number(num(m["value"])), text(c.value("unit", json())));
-        if (m.value("exact", false)) {
-          measured += " (exact)";
-        } else {
-          measured += fmt::format(" [{}, {}], n = {}",
-                                  ci.is_array() && ci.size() == 2 ? format_number(num(ci[0])) : "-",
-                                  // null: an unbounded end (a resampled zero denominator)
-                                  ci.is_array() && ci.size() == 2 && ci[1].is_number()
-                                      ? format_number(num(ci[1]))
-                                      : "inf",
-                                  m.value("n", 0));
-        }
-      }
-      std::string side;
-      if (member(c, "threshold").is_number()) {
-        side = fmt::format(" (read as {} {})", c.value("side", "") == "at_least" ? ">=" : "<=",
-                           format_number(num(c["threshold"])));
-      }
-      md += fmt::format("| {} | {}{} | {} | **{}** | {} |\n", c.value("id", ""),
-                        text(c.value("text", json())), side, measured,
-                        text(c.value("verdict", json())), text(c.value("reason", json())));
-    }
-    if (!claims.empty()) {
-      md += fmt::format("\nScope: {}.\n", text(claims[0].value("scope", json())));
-    }
-  }
   md += "\n## Summary table\n\n```\n" + render_terminal_summary(results) + "```\n";
   return md;
 }
