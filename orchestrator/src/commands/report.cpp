@@ -32,6 +32,8 @@ using nlohmann::json;
 using SystemClock = std::chrono::system_clock;
 
 int command_report(const Options& options, std::FILE* out) {
+  if (!options.html_dir.empty()) return command_report_html(options, out);
+  if (options.results_file.empty()) throw UsageError("report: name a results.json (or --html DIR)");
   json doc = read_results(options.results_file);
   if (options.recompute) {
     // The figures again from the raw rows, with this build's analysis and the file's own claims.

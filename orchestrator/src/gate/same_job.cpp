@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +41,10 @@ GitResult git(const fs::path& dir, const Argv& args) {
   argv.insert(argv.end(), args.begin(), args.end());
   StepOptions options;
   options.timeout = std::chrono::minutes(5);
+  // Output to files of our own: a step's private temporaries go with its process.
+  static int calls = 0;
+  options.log_prefix =
+      fs::temp_directory_path() / fmt::format("hellobench-git-{}-{}", ::getpid(), ++calls);
   const StepResult r = run_step(argv, options);
   GitResult out;
   out.status = r.exit_status;
