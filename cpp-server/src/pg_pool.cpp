@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <netdb.h>
-#include <poll.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,15 +109,13 @@ std::string Result::error_message() const {
 // ---------------------------------------------------------------------------------------------
 // The pool's state, shared with its handlers so that none outlives what it touches.
 //
-// Readiness comes from Asio's epoll reactor, which is edge-triggered and never completes an
-// async_wait at once: readiness that arrives while no wait is armed raises no further event.
-// Three rules follow:
-// - while a connection is open a read wait is always armed, and its handler re-arms it before
-//   libpq reads, so nothing that arrives afterwards goes unseen;
-// - when libpq stops reading with a partial answer (its buffer full), the rest may already be in
-//   the kernel: FIONREAD says whether to read again rather than wait;
-// - while connecting, each wait is followed by poll() with a zero timeout, and readiness found
-//   there completes the wait at once (cancel() with `kicked` set).
+// Readiness comes from Asio's epoll reactor, which is edge-triggered. An async_wait never
+// completes at once, but arming one re-registers the descriptor (EPOLL_CTL_MOD), and epoll then
+// checks its readiness afresh: readiness that came while no wait was armed (data libpq left in
+// the kernel, an edge another thread's epoll_wait took) is still reported. That costs one
+// epoll_ctl per wait, one per query. While a connection is open a read wait is always armed, so
+// that a server going away is noticed between queries too.
+//
 // Asio watches a dup() of libpq's socket, never libpq's descriptor itself: libpq closes and
 // replaces its socket while connecting (and on errors), and a descriptor number closed behind
 // the reactor's back can be reused by another socket before the reactor forgets it.
@@ -164,7 +160,6 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
     std::uint64_t generation = 0;
     bool read_armed = false;
     bool write_armed = false;
-    bool kicked = false;  // the wait was cancelled because poll() found the socket ready
     std::size_t setup_step = 0;
     std::vector<bool> prepared;    // per statement: whether this connection has it
     std::optional<Query> query;    // the query running (phase busy)
@@ -345,21 +340,12 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
                                        ? asio::posix::descriptor_base::wait_read
                                        : asio::posix::descriptor_base::wait_write;
         const auto generation = connection.generation;
-        connection.kicked = false;
         connection.socket.async_wait(
             direction, [self = shared_from_this(), &connection, generation](error_code ec) {
               if (generation != connection.generation || self->closed) return;
-              if (ec && !(ec == asio::error::operation_aborted && connection.kicked)) {
-                return self->lose(connection, ec.message());
-              }
+              if (ec) return self->lose(connection, ec.message());
               self->connect_step(connection, PQconnectPoll(connection.pq));
             });
-        pollfd entry{connection.socket.native_handle(),
-                     static_cast<short>(status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
-        if (::poll(&entry, 1, 0) > 0) {
-          connection.kicked = true;
-          connection.socket.cancel();
-        }
         return;
       }
       default:
@@ -432,33 +418,28 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
           connection.read_armed = false;
           if (self->closed) return;
           if (ec) return self->lose(connection, ec.message());
-          self->arm_read(connection);  // before libpq reads: see the rules above
           self->read_input(connection);
+          // Unless reading found the connection broken (it is then torn down, or reopening).
+          if (generation == connection.generation) self->arm_read(connection);
         });
   }
 
   void read_input(Connection& connection) {
-    for (;;) {
-      if (PQconsumeInput(connection.pq) == 0) {
-        return lose(connection, PQerrorMessage(connection.pq));
+    if (PQconsumeInput(connection.pq) == 0) {
+      return lose(connection, PQerrorMessage(connection.pq));
+    }
+    if (connection.phase != Phase::setting_up && connection.phase != Phase::busy) {
+      // Between queries the server only speaks when it goes away (a notice, then EOF).
+      if (PQstatus(connection.pq) == CONNECTION_BAD) {
+        lose(connection, PQerrorMessage(connection.pq));
       }
-      if (connection.phase != Phase::setting_up && connection.phase != Phase::busy) {
-        // Between queries the server only speaks when it goes away (a notice, then EOF).
-        if (PQstatus(connection.pq) == CONNECTION_BAD) {
-          lose(connection, PQerrorMessage(connection.pq));
-        }
-        return;
-      }
-      while (PQisBusy(connection.pq) == 0) {
-        PGresult* result = PQgetResult(connection.pq);
-        if (result == nullptr) return command_done(connection);
-        keep_result(connection, result);
-      }
-      // Part of an answer: the rest may be in the kernel already, with no edge to come.
-      int pending = 0;
-      if (::ioctl(connection.socket.native_handle(), FIONREAD, &pending) != 0 || pending <= 0) {
-        return;
-      }
+      return;
+    }
+    // Until the answer is complete PQisBusy says so, and the read wait brings the rest.
+    while (PQisBusy(connection.pq) == 0) {
+      PGresult* result = PQgetResult(connection.pq);
+      if (result == nullptr) return command_done(connection);
+      keep_result(connection, result);
     }
   }
 
@@ -478,8 +459,6 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
           if (ec) return self->lose(connection, ec.message());
           self->flush(connection);
         });
-    // Armed first, then tried again: room that came in between is not missed.
-    if (PQflush(connection.pq) < 0) lose(connection, PQerrorMessage(connection.pq));
   }
 
   void keep_result(Connection& connection, PGresult* result) {
