@@ -379,12 +379,26 @@ async fn no_database_within_10_s_is_one_line_naming_it_and_exit_1() {
             (port, child)
         })
         .collect();
-    for (port, child) in servers {
-        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
-        let took = started.elapsed();
-        assert_eq!(output.status.code(), Some(1), "port {port}");
+    // Each must exit by itself; one still running at 15 s is killed and fails the test.
+    let outputs = tokio::task::spawn_blocking(move || {
+        servers
+            .into_iter()
+            .map(|(port, mut child)| {
+                while child.try_wait().unwrap().is_none() {
+                    if started.elapsed() > Duration::from_secs(15) {
+                        let _ = child.kill();
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let took = started.elapsed();
+                (port, took, child.wait_with_output().unwrap())
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for (port, took, output) in outputs {
+        assert_eq!(output.status.code(), Some(1), "port {port} after {took:?}");
         assert!(output.stdout.is_empty(), "a listening line");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
