@@ -130,14 +130,18 @@ RunResult run(const Options& options, const RunHooks& hooks) {
   const auto requests = std::make_shared<const RequestSet>(build_request_set(options));
 
   std::vector<std::unique_ptr<detail::Worker>> workers;
-  int first_connection = 0;
+  // With --part I/N this process is part I of one load N times its size: its threads and
+  // connections are numbered after those of parts 1..I-1, and so are its draw streams and
+  // its place in the staggered schedule.
+  const int part = options.part_index;
+  int first_connection = part * options.connections;
   for (int i = 0; i < threads; ++i) {
     detail::WorkerSetup setup;
     setup.engine = engine.engine;
     setup.endpoints = endpoints;
     setup.requests = requests;
     setup.seed = options.seed;
-    setup.index = i;
+    setup.index = part * threads + i;
     setup.first_connection = first_connection;
     setup.connections = spread[static_cast<std::size_t>(i)];
     first_connection += setup.connections;
@@ -147,7 +151,9 @@ RunResult run(const Options& options, const RunHooks& hooks) {
       // staggered so that together they are evenly spaced.
       const double share = static_cast<double>(setup.connections) / options.connections;
       setup.rate = *options.rate * share;
-      setup.schedule_offset = std::chrono::nanoseconds(std::llround(1e9 / *options.rate * i));
+      const double whole_rate = *options.rate * options.part_count;
+      setup.schedule_offset =
+          std::chrono::nanoseconds(std::llround(1e9 / whole_rate * (part * threads + i)));
     }
     setup.timeout = options.timeout;
     setup.stop = hooks.stop;

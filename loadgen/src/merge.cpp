@@ -310,7 +310,8 @@ std::string merge_reports(const std::vector<std::string>& reports,
   if (!all_equal(engines)) out["engines"] = engines;
   out["engine_fallback"] = nullptr;
   out["host"] = all_equal(hosts) ? ordered_json(hosts.front()) : ordered_json(nullptr);
-  out["hosts"] = hosts;  // every generator's, in the order merged
+  out["part"] = nullptr;  // the merged parts make a larger piece (or the whole)
+  out["hosts"] = hosts;   // every generator's, in the order merged
   out["start_at"] = all_equal(start_ats) ? ordered_json(start_ats.front()) : ordered_json(nullptr);
   if (!all_equal(start_ats)) out["start_ats"] = start_ats;
   out["start_late_ms"] = start_late_ms ? ordered_json(*start_late_ms) : ordered_json(nullptr);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include "loadgen/requests.hpp"
 #include "loadgen/units.hpp"
@@ -119,6 +120,11 @@ Command parse_command_line(int argc, const char* const* argv) {
   app.add_option("--max-start-late", max_start_late_text,
                  "With --start-at: a start later than this is marked in the report and exits 4 "
                  "(default 100ms)");
+  std::string part_text;
+  app.add_option("--part", part_text,
+                 "I/N: this process is part I of N equal parts of one load on several hosts "
+                 "(each with the same -c, -t and --rate, its share): draws and due times are "
+                 "those of part I of one generator N times as large");
   app.add_option("--host-name", o.host_name,
                  "The name the report gives this host (default: the machine's host name)");
 
@@ -204,6 +210,17 @@ Command parse_command_line(int argc, const char* const* argv) {
     o.start_at = seconds;
   }
   o.max_start_late = parse_flag("--max-start-late", max_start_late_text, parse_duration);
+  if (!part_text.empty()) {
+    int index = 0, count = 0;
+    char slash = 0, rest = 0;
+    std::istringstream in(part_text);
+    if (!(in >> index >> slash >> count) || slash != '/' || (in >> rest) || count < 1 ||
+        index < 1 || index > count)
+      throw UsageError(
+          fmt::format("--part: '{}' is not I/N with 1 <= I <= N (e.g. 2/3)", part_text));
+    o.part_index = index - 1;
+    o.part_count = count;
+  }
   build_request_set(o);  // throws UsageError for a placeholder without a variable, ...
   return Command{std::move(o), std::nullopt, {}};
 }

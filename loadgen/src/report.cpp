@@ -233,6 +233,9 @@ ordered_json report_object(const RunResult& result, const Options& options) {
   out["engine_fallback"] =
       result.engine_fallback.empty() ? ordered_json(nullptr) : ordered_json(result.engine_fallback);
   out["host"] = result.host;
+  out["part"] = options.part_count > 1
+                    ? ordered_json(fmt::format("{}/{}", options.part_index + 1, options.part_count))
+                    : ordered_json(nullptr);
   out["start_at"] = result.start_at ? ordered_json(*result.start_at) : ordered_json(nullptr);
   out["start_late_ms"] =
       result.start_late_ms ? ordered_json(*result.start_late_ms) : ordered_json(nullptr);

@@ -151,6 +151,28 @@ TEST_P(LoadgenSeed, EveryServerGetsTheSameSequenceInTheOpenLoop) {
   EXPECT_EQ(fast[0], "GET /users/" + std::to_string(ids.draw(draws::bits(key, 0))) + " HTTP/1.1");
 }
 
+TEST_P(LoadgenSeed, APartDrawsWhatItsShareOfOneLargerGeneratorWould) {
+  // Part 2 of 2, one connection and one thread each: it is connection 1 and thread 1 of a
+  // generator with 2 of each, so its requests draw from those streams.
+  const auto ids = Distribution::parse("uniform:0:102399");
+  const auto closed = lines_received(Behaviour{}, {"-c", "1", "-t", "1", "-d", "100ms", "--id",
+                                                   "uniform:0:102399", "--part", "2/2"});
+  const auto closed_key = draws::name_key(
+      draws::stream_key(draws::kDefaultSeed, draws::StreamKind::connection, 1), "id");
+  ASSERT_GE(closed.size(), 2u);
+  for (std::size_t n = 0; n < 2; ++n)
+    EXPECT_EQ(closed[n],
+              "GET /users/" + std::to_string(ids.draw(draws::bits(closed_key, n))) + " HTTP/1.1");
+  const auto open =
+      lines_received(Behaviour{}, {"-c", "1", "-t", "1", "-d", "100ms", "--rate", "200", "--id",
+                                   "uniform:0:102399", "--part", "2/2"});
+  const auto open_key =
+      draws::name_key(draws::stream_key(draws::kDefaultSeed, draws::StreamKind::thread, 1), "id");
+  ASSERT_GE(open.size(), 2u);
+  EXPECT_EQ(open[0],
+            "GET /users/" + std::to_string(ids.draw(draws::bits(open_key, 0))) + " HTTP/1.1");
+}
+
 TEST_P(LoadgenTargetMix, HonoursTheWeightsAndReportsEachTarget) {
   TargetsFile file(R"({"requests":[
     {"name":"read","weight":80,"path":"/a/{id}"},

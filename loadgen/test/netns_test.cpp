@@ -22,6 +22,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -209,16 +210,18 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
   // beside it). 2000/s x 20 ms: 40 requests in flight, on 64 connections in all.
   const std::string url = start_responder({"--delay", "20ms"});
   constexpr int kRate = 2000;  // requests/s in total
-  const std::vector<std::string> common = {url,      "-t",        "1",  "-d",     "2s",
-                                           "--json", "--timeout", "1s", "--seed", "7"};
+  const std::vector<std::string> common = {url,         "-d", "2s",     "--json",
+                                           "--timeout", "1s", "--seed", "7"};
 
-  // Two hosts, each at half the rate, starting together 1 s from now.
+  // Two hosts, each at half the rate, starting together 1 s from now; as parts 1/2 and 2/2 of
+  // one load, their due times interleave as those of one generator with both their threads.
   const std::string start_at = fmt::format("{:.6f}", wall_clock_now() + 1.0);
   std::vector<Child> generators;
   for (const char* host : {"g1", "g2"}) {
     auto flags = common;
-    flags.insert(flags.end(), {"-c", "32", "--rate", std::to_string(kRate / 2), "--start-at",
-                               start_at, "--host-name", std::string("gen-") + host});
+    flags.insert(flags.end(), {"-c", "32", "-t", "1", "--rate", std::to_string(kRate / 2), "--part",
+                               host == std::string("g1") ? "1/2" : "2/2", "--start-at", start_at,
+                               "--host-name", std::string("gen-") + host});
     generators.push_back(start_loadgen(host, flags));
   }
   for (std::size_t i = 0; i < generators.size(); ++i) {
@@ -228,12 +231,25 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
   const json part1 = json::parse(report_of("g1")), part2 = json::parse(report_of("g2"));
   const json merged = json::parse(merge_reports({report_of("g1"), report_of("g2")}, {"g1", "g2"}));
 
-  // Then one host alone at the full rate, for the same window.
+  // Then one host alone at the full rate, as large as the two together, for the same window.
   auto flags = common;
-  flags.insert(flags.end(), {"-c", "64", "--rate", std::to_string(kRate), "--host-name", "gen-g1"});
+  flags.insert(flags.end(),
+               {"-c", "64", "-t", "2", "--rate", std::to_string(kRate), "--host-name", "gen-g1"});
   const Child single_run = start_loadgen("g1", flags);
   ASSERT_EQ(wait_exit(single_run.pid), 0) << errors_of("g1");
   const json single = json::parse(report_of("g1"));
+
+  for (const auto& [name, report] : {std::pair{"part 1/2", &part1}, std::pair{"part 2/2", &part2},
+                                     std::pair{"merged", &merged}, std::pair{"single", &single}})
+    std::printf(
+        "%-9s requests %5d unsent %3d rps %7.1f p50 %8.1f p90 %8.1f p99 %8.1f max %8.1f us%s\n",
+        name, (*report)["requests"].get<int>(), (*report)["unsent"].get<int>(),
+        (*report)["rps"].get<double>(), us(*report, "p50"), us(*report, "p90"), us(*report, "p99"),
+        (*report)["latency_us"]["max"].get<double>(),
+        (*report)["start_late_ms"].is_number()
+            ? fmt::format(", started {:.3f} ms late", (*report)["start_late_ms"].get<double>())
+                  .c_str()
+            : "");
 
   // They started together: each within the default 100 ms bound of --start-at.
   for (const json* part : {&part1, &part2}) {
@@ -241,6 +257,10 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
     EXPECT_LT((*part)["start_late_ms"].get<double>(), 100);
   }
   EXPECT_EQ(merged["hosts"], json::parse(R"(["gen-g1", "gen-g2"])"));
+  EXPECT_EQ(part1["part"], "1/2");
+  EXPECT_EQ(part2["part"], "2/2");
+  EXPECT_TRUE(merged["part"].is_null());
+  EXPECT_EQ(merged["threads"], single["threads"]);
   EXPECT_EQ(merged["merged_reports"], 2);
   EXPECT_DOUBLE_EQ(merged["offered_rate"].get<double>(), kRate);
   EXPECT_EQ(merged["connections"], single["connections"]);
@@ -249,6 +269,7 @@ TEST_F(LoadgenSeveralHosts, TwoGeneratorsAtHalfTheRateMergeIntoOneAtTheFullRate)
   // machine) unsent; the merged run is within 3% of rate x duration, as is the single one.
   for (const json* part : {&part1, &part2})
     EXPECT_EQ((*part)["requests"].get<int>() + (*part)["unsent"].get<int>(), 2000);
+  EXPECT_EQ(single["requests"].get<int>() + single["unsent"].get<int>(), 4000);
   const double expected = kRate * 2.0;
   EXPECT_NEAR(merged["requests"].get<double>(), expected, 0.03 * expected);
   EXPECT_NEAR(single["requests"].get<double>(), expected, 0.03 * expected);

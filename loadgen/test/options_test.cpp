@@ -107,6 +107,9 @@ TEST(LoadgenCommandLine, ReadsTheEngineAndTheStartTogetherFlags) {
   EXPECT_EQ(o.start_at, 1767225600.25);
   EXPECT_EQ(o.max_start_late, 20ms);
   EXPECT_EQ(o.host_name, "gen1");
+  const Options part = parse({"http://127.0.0.1:8080/", "--part", "2/3"}).options;
+  EXPECT_EQ(part.part_index, 1);
+  EXPECT_EQ(part.part_count, 3);
   EXPECT_EQ(parse({"http://127.0.0.1:8080/", "--engine", "epoll"}).options.engine, Engine::epoll);
   // By default: the fastest engine the kernel allows (decided when the run starts), no wait.
   const Options d = parse({"http://127.0.0.1:8080/"}).options;
@@ -120,6 +123,10 @@ TEST(LoadgenCommandLine, BadEngineOrStartTimeNamesTheFlag) {
             "--engine: 'kqueue' is not epoll or uring");
   EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--start-at", "noon"}),
             "--start-at: 'noon' is not a time in Unix epoch seconds (e.g. 1767225600.25)");
+  EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--part", "3/2"}),
+            "--part: '3/2' is not I/N with 1 <= I <= N (e.g. 2/3)");
+  EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--part", "1/2x"}),
+            "--part: '1/2x' is not I/N with 1 <= I <= N (e.g. 2/3)");
   EXPECT_EQ(usage_error({"http://127.0.0.1:8080/", "--start-at", "-5"}),
             "--start-at: '-5' is not a time in Unix epoch seconds (e.g. 1767225600.25)");
 }

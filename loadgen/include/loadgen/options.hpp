@@ -50,6 +50,11 @@ struct Options {
   // A start later than this after --start-at is marked in the report and exits 4.
   std::chrono::nanoseconds max_start_late = std::chrono::milliseconds(100);
   std::string host_name;  // --host-name; empty: this machine's host name
+  // --part I/N (part_index I-1): this process is part I of N equal parts of one load spread
+  // over hosts; its draw streams and due times are those of that part of one generator with N
+  // times its connections, threads and rate.
+  int part_index = 0;
+  int part_count = 1;
 };
 
 // Bad usage; what() names the flag. Exit code 2.
