@@ -91,6 +91,9 @@ $(BUILD)/report/.installed: orchestrator/report/package.json orchestrator/report
 
 report-deps: $(BUILD)/report/.installed
 
+# The dashboard test (ctest Dashboard.RendersInHeadlessChromium) needs these packages.
+test: report-deps
+
 report: all report-deps
 	$(BUILD)/bin/hellobench report --html $(REPORT_DIR)
 
