@@ -240,7 +240,7 @@ async fn without_db_the_routes_answer_503_after_their_400s() {
 }
 
 #[tokio::test]
-async fn vectors_every_row_and_a_pool_of_4_under_100_concurrent_sleeps() {
+async fn vectors_every_row_a_pool_of_4_under_100_sleeps_and_503_after_5_s_without_a_connection() {
     let vectors = vectors();
     let Some(postgres) = Postgres::start("db-routes", vectors.records) else {
         return;
@@ -288,6 +288,30 @@ async fn vectors_every_row_and_a_pool_of_4_under_100_concurrent_sleeps() {
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(1200), "{took:?}");
         assert!(took < Duration::from_secs(5), "{took:?}");
+    }
+
+    // A pool of 1 held by a 6 s sleep: the next request gets no connection within 5 s, a
+    // 503, and the connection it came on carries on.
+    {
+        let (_server, addr) = Server::start(&["--db", &postgres.uri, "--db-pool", "1"]).await;
+        let holder = tokio::spawn(async move {
+            let mut client = Client::connect(addr).await;
+            client.read_timeout = Duration::from_secs(10);
+            client.get("/db/sleep?ms=6000").await.status
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut client = Client::connect(addr).await;
+        client.read_timeout = Duration::from_secs(8);
+        let started = Instant::now();
+        let response = client.get("/db/users/7").await;
+        let took = started.elapsed();
+        assert_eq!(response.status, 503);
+        assert_eq!(response.body_text(), "database unavailable");
+        assert!(took >= Duration::from_millis(4900), "{took:?}");
+        assert!(took < Duration::from_millis(5700), "{took:?}");
+        assert_eq!(client.get("/").await.status, 200);
+        assert_eq!(holder.await.unwrap(), 200);
+        assert_eq!(client.get("/db/users/7").await.status, 200);
     }
 }
 

@@ -120,6 +120,8 @@ impl Response {
 pub struct Client {
     pub stream: TcpStream,
     buffer: Vec<u8>,
+    /// The longest wait for a read; `IO_TIMEOUT` unless a test expects a slower answer.
+    pub read_timeout: Duration,
 }
 
 impl Client {
@@ -131,6 +133,7 @@ impl Client {
         Client {
             stream,
             buffer: Vec::new(),
+            read_timeout: IO_TIMEOUT,
         }
     }
 
@@ -220,7 +223,7 @@ impl Client {
 
     async fn fill(&mut self) -> usize {
         let mut chunk = [0u8; 16 * 1024];
-        let n = tokio::time::timeout(IO_TIMEOUT, self.stream.read(&mut chunk))
+        let n = tokio::time::timeout(self.read_timeout, self.stream.read(&mut chunk))
             .await
             .expect("read timed out")
             .expect("read failed");
