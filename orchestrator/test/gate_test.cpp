@@ -369,6 +369,21 @@ TEST(GateSameJob, AnUnchangedCandidatePasses) {
   EXPECT_EQ(gate_exit_code(verdict), 0);
 }
 
+TEST(GateSameJob, ARoundWithAnInvalidTrialIsLeftOutOfThePairs) {
+  json doc = same_job_run(1.5);
+  doc["trials"][2]["valid"] = false;  // round 2 of go@main: its rate was not held, say
+  const json verdict = judge_same_job(doc, cpu_and_size_rules(), {"go"}, "main");
+  const json& cpu = verdict["rows"][0];
+  EXPECT_EQ(cpu["n"], 5);
+  EXPECT_DOUBLE_EQ(cpu["coverage"].get<double>(), 0.9375);  // (X(1), X(5)) of 5 rounds
+  // Rounds 1, 3, 4, 5, 6: ratios 1.5 * {1.00, 0.99, 1.01, 0.98, 1.00}, median 1.5.
+  EXPECT_NEAR(cpu["ratio"].get<double>(), 1.5, 1e-9);
+  EXPECT_NEAR(cpu["low"].get<double>(), 1.47, 1e-9);
+  EXPECT_NEAR(cpu["high"].get<double>(), 1.515, 1e-9);
+  EXPECT_EQ(cpu["verdict"], kGateRegression);
+  EXPECT_THAT(cpu["reason"].get<std::string>(), HasSubstr("5 of 6 rounds paired"));
+}
+
 TEST(GateSameJob, AHardRuleThatCouldNotBeMeasuredFails) {
   json doc = same_job_run(1.0);
   for (json& t : doc["trials"]) t["valid"] = false;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/stats.hpp"
 #include "analysis/summary.hpp"
 #include "output/compare.hpp"
 
@@ -75,6 +76,24 @@ std::vector<std::string> run_servers(const json& doc) {
   return names;
 }
 
+// The rounds in which both sides have a counted sample, in round order.
+struct RoundPairs {
+  std::vector<double> candidate, baseline;
+};
+RoundPairs pair_rounds(const Samples& candidate, const Samples& baseline) {
+  RoundPairs out;
+  for (std::size_t i = 0; i < candidate.values.size(); ++i) {
+    for (std::size_t j = 0; j < baseline.values.size(); ++j) {
+      if (candidate.rounds[i] == baseline.rounds[j] && baseline.values[j] > 0) {
+        out.candidate.push_back(candidate.values[i]);
+        out.baseline.push_back(baseline.values[j]);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 std::string figure_where(const json& row) {
   const std::string scenario = row.value("scenario", "");
   return scenario.empty() ? "binary" : scenario;
@@ -131,42 +150,50 @@ json judge_same_job(const json& doc, const GateRules& rules, const std::vector<s
   for (const GateRule& rule : rules.rules) {
     for (const std::string& server : servers_of(rule, servers)) {
       json row = row_of(rule, server, rule.allowed_pct);
-      const Estimate e = figures.ratio(selection_of(rule), server, baseline_name(server, baseline_label));
-      if (!e.measured) {
-        row["verdict"] = kGateNotMeasured;
-        row["reason"] = e.why_not;
-      } else {
-        const bool exact = e.method == "exact";
-        const GateCheck c =
-            judge_change(*rule.metric, rule.allowed_pct, e.value, e.low, e.high, e.coverage, exact);
-        row.update({{"ratio", e.value},
-                    {"low", e.low},
-                    {"high", e.high},
-                    {"coverage", e.coverage},
-                    {"method", e.method},
-                    {"n", e.n},
-                    {"paired", e.paired},
-                    {"verdict", c.verdict},
+      const std::string base = baseline_name(server, baseline_label);
+      const Selection sel = selection_of(rule);
+      const Samples cand = figures.samples(sel, server);
+      const Samples basel = figures.samples(sel, base);
+      const RoundPairs pairs = pair_rounds(cand, basel);
+      if (cand.exact && basel.exact) {
+        // File sizes: one exact figure a side (Figures' exact ratio).
+        const Estimate e = figures.ratio(sel, server, base);
+        const GateCheck c = judge_change(*rule.metric, rule.allowed_pct, e.value, e.low, e.high,
+                                         1, /*exact=*/true);
+        row.update({{"ratio", e.value}, {"low", e.low}, {"high", e.high}, {"coverage", 1},
+                    {"method", "exact"}, {"n", 1}, {"paired", false}, {"verdict", c.verdict},
                     {"reason", c.reason}});
-        if (!exact && !e.paired) {
-          row["reason"] = row["reason"].get<std::string>() +
-                          " (rounds did not pair up: an unpaired interval)";
+      } else if (pairs.candidate.empty()) {
+        row["verdict"] = kGateNotMeasured;
+        row["reason"] = cand.values.empty() ? figures.why_missing(sel, server)
+                        : basel.values.empty()
+                            ? figures.why_missing(sel, base)
+                            : std::string("no round has a valid trial of both binaries");
+      } else {
+        // The rounds where both binaries have a counted trial: an invalid trial of one (a rate
+        // not held, say) drops its round, never the pairing of the others.
+        const stats::PairedInterval p =
+            stats::paired_ratio(pairs.candidate, pairs.baseline, kTargetCoverage);
+        const GateCheck c = judge_change(*rule.metric, rule.allowed_pct, p.estimate, p.low,
+                                         p.high, p.coverage, false);
+        std::string reason = c.reason;
+        const std::size_t rounds = std::max(cand.values.size() + cand.invalid,
+                                            basel.values.size() + basel.invalid);
+        if (pairs.candidate.size() < rounds) {
+          reason += fmt::format(" ({} of {} rounds paired: the others lack a valid trial of "
+                                "one binary)",
+                                pairs.candidate.size(), rounds);
         }
-        // The per-round ratios: the noise of this figure in this run, for the README's table.
-        if (e.paired && !exact) {
-          const Samples a = figures.samples(selection_of(rule), server);
-          const Samples b =
-              figures.samples(selection_of(rule), baseline_name(server, baseline_label));
-          json per_round = json::array();
-          for (std::size_t i = 0; i < a.values.size(); ++i) {
-            for (std::size_t j = 0; j < b.values.size(); ++j) {
-              if (a.rounds[i] == b.rounds[j] && b.values[j] > 0) {
-                per_round.push_back(a.values[i] / b.values[j]);
-              }
-            }
-          }
-          row["per_round"] = per_round;
-        }
+        row.update({{"ratio", p.estimate},
+                    {"low", p.low},
+                    {"high", p.high},
+                    {"coverage", p.coverage},
+                    {"method", p.n == 1 ? "single round" : p.method},
+                    {"n", p.n},
+                    {"paired", true},
+                    {"per_round", p.per_round},
+                    {"verdict", c.verdict},
+                    {"reason", reason}});
       }
       verdict["rows"].push_back(row);
     }

@@ -3,8 +3,10 @@
 //
 // Same-job mode (the recommended one): baseline and candidate binaries of each server ran
 // interleaved in one run (A B A B), so round i of both shared the machine's state; the change
-// is the paired within-run ratio candidate/baseline from analysis/figures (stats::paired_ratio:
-// the median of the per-round ratios, order-statistic interval, 96.9% coverage with 6 rounds).
+// is the paired within-run ratio candidate/baseline (stats::paired_ratio on the samples
+// analysis/figures selects: the median of the per-round ratios, order-statistic interval, 96.9%
+// coverage with 6 rounds, 93.75% with 5). A round in which either binary has no valid trial is
+// left out, and the reason says how many rounds paired.
 // Stored mode: two separate runs; the change is the unpaired ratio of medians (Bonferroni,
 // a stated lower bound on coverage), judged against the rules' wider stored margins.
 //
