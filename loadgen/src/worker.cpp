@@ -556,6 +556,7 @@ void Worker::run() {
   arm_sweep_timer();
   loop_->set_timer(kPhaseTimer, setup_.window_end);
   loop_->run();
+  loop_.reset();  // sockets, ring and buffers go in the thread that made them
 }
 
 }  // namespace loadgen::detail
