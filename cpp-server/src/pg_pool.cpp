@@ -193,6 +193,7 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
   std::list<std::shared_ptr<ReadyWaiter>> ready_waiters;
   unsigned ready_connections = 0;  // connections that have answered SELECT 1 and are open
   bool database_down = false;      // none open and the last attempt failed
+  Clock::time_point last_failed_attempt;
   bool started = false;
   bool closed = false;
 
@@ -231,17 +232,40 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
       set_last_error("no prepared statement \"" + query.statement + "\" with those parameters");
       return complete(std::move(query.handler), Error::query_failed);
     }
-    if (idle.empty() && database_down) {
+    const bool retry_now = idle.empty() && database_down && !attempting();
+    if (retry_now && Clock::now() - last_failed_attempt < retry_on_demand_after) {
       return complete(std::move(query.handler), Error::unavailable);
     }
     query.deadline = Clock::now() + options.acquire_timeout;
     waiting.push_back(std::move(query));
+    if (retry_now) reconnect_now();
     while (!idle.empty() && !waiting.empty()) {
       Connection& connection = *idle.back();
       idle.pop_back();
       take_next(connection);
     }
     if (!waiting.empty()) arm_queue_timer();
+  }
+
+  // While the database is down, a query tries a connection at once (and waits for that attempt)
+  // rather than wait for the next background attempt, up to 1 s away: a pool with requests
+  // notices as soon as the database is back. At most one such attempt per this interval.
+  static constexpr std::chrono::milliseconds retry_on_demand_after{50};
+
+  bool attempting() const {
+    return std::any_of(connections.begin(), connections.end(), [](const auto& connection) {
+      return connection->phase == Phase::connecting || connection->phase == Phase::setting_up;
+    });
+  }
+
+  // Opens a connection that is waiting for its next attempt, now.
+  void reconnect_now() {
+    for (auto& connection : connections) {
+      if (connection->phase != Phase::down) continue;
+      ++connection->generation;  // its pending delay's handler then does nothing
+      connection->timer.cancel();
+      return connect(*connection);
+    }
   }
 
   void arm_queue_timer() {
@@ -289,14 +313,13 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
       complete(std::move(query.handler), Error::query_failed);
       return false;
     }
-    std::array<const char*, max_query_params> values{};
-    for (std::size_t i = 0; i < query.params.size(); ++i) values[i] = query.params[i].c_str();
     connection.phase = Phase::busy;
-    connection.query.emplace(std::move(query));
+    const std::vector<std::string>& params = connection.query.emplace(std::move(query)).params;
+    std::array<const char*, max_query_params> values{};
+    for (std::size_t i = 0; i < params.size(); ++i) values[i] = params[i].c_str();
     // libpq copies the parameters into its output buffer here.
-    if (PQsendQueryPrepared(connection.pq, statement->name.c_str(),
-                            static_cast<int>(connection.query->params.size()), values.data(),
-                            nullptr, nullptr, 0) == 0) {
+    if (PQsendQueryPrepared(connection.pq, statement->name.c_str(), static_cast<int>(params.size()),
+                            values.data(), nullptr, nullptr, 0) == 0) {
       lose(connection, PQerrorMessage(connection.pq));
       return true;
     }
@@ -528,6 +551,7 @@ struct Pool::State : std::enable_shared_from_this<Pool::State> {
       if (ready_connections == 0) {
         // Nothing open and the database refused or did not answer: fail fast until it is back.
         database_down = true;
+        last_failed_attempt = Clock::now();
         fail_waiting(Error::unavailable);
       }
     }

@@ -214,6 +214,27 @@ TEST(CppServerPgPool, ReconnectsAfterTheServerRestarts) {
   EXPECT_EQ(after.result.value(0, 1), "user-7");
 }
 
+TEST(CppServerPgPool, WhileTheDatabaseIsDownAQueryTriesAConnectionItself) {
+  SKIP_WITHOUT_POSTGRESQL();
+  OwnCluster& cluster = own_cluster();
+  ASSERT_TRUE(cluster.start()) << cluster.error();
+  pg::PoolOptions options = options_for(cluster.uri(), 2);
+  options.reconnect_delay_max = 30s;  // the background attempts soon wait longer than the test
+  PoolHarness harness(options);
+  ASSERT_FALSE(harness.wait_ready(5s)) << harness.pool().last_error();
+  ASSERT_TRUE(cluster.kill()) << cluster.error();
+  for (int i = 0; i < 12; ++i) {  // each failed attempt doubles the background delay
+    std::this_thread::sleep_for(60ms);
+    EXPECT_TRUE(get(harness.query(sleep_statement, sleep_params(0ms))).ec);
+  }
+  ASSERT_TRUE(cluster.start()) << cluster.error();
+  std::this_thread::sleep_for(60ms);
+  const auto start = Clock::now();
+  const Outcome back = get(harness.query(user_by_id_statement, {"7"}));
+  EXPECT_FALSE(back.ec) << back.ec.message() << ": " << harness.pool().last_error();
+  EXPECT_LT(Clock::now() - start, 1s);
+}
+
 TEST(CppServerPgPool, CloseFailsRunningAndWaitingQueries) {
   SKIP_WITHOUT_POSTGRESQL();
   PoolHarness harness(options_for(scratch_database().uri, 1));
