@@ -140,16 +140,6 @@ impl Db {
         Ok(Db { pool, name })
     }
 
-    /// The database, as `describe` names it.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The pool's size limit.
-    pub fn max_size(&self) -> usize {
-        self.pool.status().max_size
-    }
-
     /// Waits until a pooled connection has answered `SELECT 1`, trying again every 100 ms, for
     /// at most `within`. The error is one line naming the database and the last failure.
     pub async fn wait_ready(&self, within: Duration) -> Result<(), String> {

@@ -13,7 +13,7 @@ mod store;
 mod timeouts;
 
 pub use args::{parse_args, Args, Command, USAGE};
-pub use db::{describe, parse_conninfo, Db, DbError, MAX_POOL, POOL_WAIT, STARTUP_WAIT};
+pub use db::{Db, DbError, MAX_POOL, POOL_WAIT, STARTUP_WAIT};
 pub use handlers::{handle, App, Message};
 pub use orders::{from_json, parse_order, Item, Order, OrderAnswer, OrderError};
 pub use server::{serve, Config};
