@@ -79,7 +79,7 @@ class TempDir {
   fs::path path_;
 };
 
-// A quick-profile-like run: three servers, hello and users-2k (the shipped rules' scenarios),
+// A quick-profile-like run: three servers, hello and user (the shipped rules' scenarios),
 // six rounds each, figures that
 // drift by +-2.5% across rounds. `cpu_factor` and `rps_factor` scale every trial (doctoring).
 json hand_made_run(double cpu_factor = 1, double rps_factor = 1) {
@@ -99,7 +99,7 @@ json hand_made_run(double cpu_factor = 1, double rps_factor = 1) {
   for (const auto& [server, base_cpu] : cpu) {
     doc["servers"].push_back(
         {{"name", server}, {"binary", {{"bytes", 2000000}, {"stripped_bytes", 1000000}}}});
-    for (const char* scenario : {"hello", "users-2k"}) {
+    for (const char* scenario : {"hello", "user"}) {
       for (int rep = 1; rep <= 6; ++rep) {
         const double drift = 1 + 0.01 * (rep - 3.5);
         doc["trials"].push_back({{"server", server},
@@ -258,13 +258,14 @@ TEST(GateStored, ADoctoredRunFailsNamingEachFailedRule) {
   for (const char* server : {"cpp", "go", "rust"}) {
     // CPU per request is hard: it fails. Throughput is soft: it warns, and says so.
     EXPECT_THAT(o.out, HasSubstr(fmt::format("FAILED: rule 'cpu-per-request' (hard), {} "
-                                             "users-2k: CPU us/req +100%",
+                                             "hello: CPU us/req +100%",
                                              server)));
     EXPECT_THAT(o.out, HasSubstr(fmt::format("warning: rule 'throughput' (soft), {} hello: "
                                              "req/s -50.0%",
                                              server)));
   }
-  EXPECT_THAT(o.out, HasSubstr("gate: FAIL: 3 hard rule figure(s) failed, 3 soft regression(s) "
+  // cpu-per-request (hello) and cpu-per-request-user, for each of the three servers.
+  EXPECT_THAT(o.out, HasSubstr("gate: FAIL: 6 hard rule figure(s) failed, 3 soft regression(s) "
                                "warned"));
 }
 
@@ -273,7 +274,7 @@ TEST(GateStored, WithEveryRuleHardBothFailuresFail) {
   const fs::path rules = dir.write("hard.toml", R"([[rule]]
 name = "cpu"
 metric = "cpu_us_per_request"
-scenario = "users-2k"
+scenario = "user"
 allowed_pct = 10
 severity = "hard"
 [[rule]]
@@ -289,7 +290,7 @@ severity = "hard"
   const Outcome o = cli({"gate", "--baseline", baseline.string(), "--candidate",
                          doctored.string(), "--rules", rules.string(), "--markdown"});
   EXPECT_EQ(o.code, kExitFailure);
-  EXPECT_THAT(o.out, HasSubstr("**failed** `cpu` (hard), go users-2k: CPU us/req +100%"));
+  EXPECT_THAT(o.out, HasSubstr("**failed** `cpu` (hard), go user: CPU us/req +100%"));
   EXPECT_THAT(o.out, HasSubstr("**failed** `rps` (hard), go hello"));
   EXPECT_THAT(o.out, HasSubstr("| rps | go | hello | req/s | hard | -20% | -50.0% |"));
 }

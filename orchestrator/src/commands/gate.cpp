@@ -123,20 +123,46 @@ int same_job_gate(const Options& options, const Config& config, const GateRules&
                  {"baseline_ref", ref},
                  {"baseline_commit", commit},
                  {"baseline_label", label},
-                 {"rules_file", rules.file.string()}};
+                 {"rules_file", rules.file.string()},
+                 {"order", "counterbalanced: baseline first in odd rounds, candidate first in "
+                           "even rounds"}};
   save(run_dir, doc);
 
+  // Round by round, with the order within each pair counterbalanced (A B in odd rounds, B A in
+  // even ones): an unchanged candidate measured always second was seen to differ by a steady
+  // few percent on a busy machine, an order effect that the swap cancels.
   RunContext context;
   context.config = &config;
-  context.servers = derived_ptrs;
   context.cpus = plan;
   context.bin_dir = bin_dir;
   context.run_dir = run_dir;
   context.progress = &progress;
-  const TrialsOutcome trials = run_trials(context, profile, scenarios);
-  doc["trials"] = trials.trials;
-  doc["skipped"] = trials.skipped;
-  if (trials.invalid > 0) doc["failures"].push_back(fmt::format("{} invalid trials", trials.invalid));
+  ProfileConfig one_round = profile;
+  one_round.repetitions = 1;
+  int invalid = 0, order = 0;
+  for (int round = 1; round <= profile.repetitions; ++round) {
+    context.servers.clear();
+    for (std::size_t i = 0; i + 1 < derived_ptrs.size(); i += 2) {
+      const bool baseline_first = round % 2 == 1;
+      context.servers.push_back(derived_ptrs[baseline_first ? i : i + 1]);
+      context.servers.push_back(derived_ptrs[baseline_first ? i + 1 : i]);
+    }
+    progress.note(fmt::format("gate: round {} of {}", round, profile.repetitions));
+    // Each round's logs in a folder of its own (every round is repetition 1 to run_trials).
+    const std::string round_dir = fmt::format("rounds/{}", round);
+    context.run_dir = run_dir / round_dir;
+    TrialsOutcome trials = run_trials(context, one_round, scenarios);
+    for (json& row : trials.trials) {
+      row["repetition"] = round;
+      row["log_dir"] = round_dir + "/" + row.value("log_dir", std::string());
+      row["order"] = ++order;
+      doc["trials"].push_back(std::move(row));
+    }
+    if (round == 1) doc["skipped"] = trials.skipped;
+    invalid += trials.invalid;
+    save(run_dir, doc);
+  }
+  if (invalid > 0) doc["failures"].push_back(fmt::format("{} invalid trials", invalid));
   doc["summary"] = summarize_trials(doc["trials"], names_of(derived_ptrs));
   doc["complete"] = true;
   doc["finished_at"] = utc_iso8601(SystemClock::now());
