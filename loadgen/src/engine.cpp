@@ -98,6 +98,77 @@ double wait_until_wall_clock(double at, const std::atomic<bool>* stop) {
   }
 }
 
+// The worker threads of a run. Each builds its event loop (an io_uring ring belongs to the
+// thread that made it), then waits for the start, runs, and counts itself out.
+struct Crew {
+  std::vector<std::unique_ptr<detail::Worker>> workers;
+  std::unique_ptr<std::latch> prepared;
+  std::atomic<bool> go{false};
+  std::atomic<bool> abandon{false};  // a loop could not be built: nobody runs
+  std::atomic<int> running{0};
+  std::vector<std::exception_ptr> failures;
+  std::vector<std::thread> pool;
+
+  ~Crew() {  // on the way out of an error: nobody starts, everybody is waited for
+    abandon = true;
+    release();
+    join();
+  }
+  void release() {
+    go = true;
+    go.notify_all();
+  }
+  void join() {
+    for (auto& thread : pool)
+      if (thread.joinable()) thread.join();
+  }
+  // The first worker's failure, or empty.
+  std::string first_failure() const {
+    for (const auto& failure : failures) {
+      if (!failure) continue;
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        return e.what();
+      } catch (...) {
+        return "unknown failure";
+      }
+    }
+    return {};
+  }
+};
+
+// Starts a thread per worker; returns once every event loop is built or has failed.
+std::unique_ptr<Crew> launch(std::vector<std::unique_ptr<detail::Worker>> workers) {
+  auto crew = std::make_unique<Crew>();
+  const std::size_t count = workers.size();
+  crew->workers = std::move(workers);
+  crew->prepared = std::make_unique<std::latch>(static_cast<std::ptrdiff_t>(count));
+  crew->running = static_cast<int>(count);
+  crew->failures.resize(count);
+  for (std::size_t i = 0; i < count; ++i)
+    crew->pool.emplace_back([c = crew.get(), i] {
+      try {
+        c->workers[i]->prepare();
+      } catch (...) {
+        c->failures[i] = std::current_exception();
+        c->abandon = true;
+      }
+      c->prepared->count_down();
+      c->go.wait(false);
+      if (!c->abandon) {
+        try {
+          c->workers[i]->run();
+        } catch (...) {
+          c->failures[i] = std::current_exception();
+        }
+      }
+      c->running.fetch_sub(1);
+    });
+  crew->prepared->wait();
+  return crew;
+}
+
 }  // namespace
 
 RunResult run(const Options& options, const RunHooks& hooks) {
@@ -124,86 +195,64 @@ RunResult run(const Options& options, const RunHooks& hooks) {
         fmt::format("--start-at: {:.3f} is {:.0f} s from now, more than an hour ahead (a time in "
                     "milliseconds?)",
                     *options.start_at, *options.start_at - wall_clock_seconds()));
-  const EngineChoice engine = choose_engine(options);
+  EngineChoice engine = choose_engine(options);
   const int threads = effective_threads(options);
   const auto spread = spread_connections(options.connections, threads);
   const auto requests = std::make_shared<const RequestSet>(build_request_set(options));
 
-  std::vector<std::unique_ptr<detail::Worker>> workers;
-  // With --part I/N this process is part I of one load N times its size: its threads and
-  // connections are numbered after those of parts 1..I-1, and so are its draw streams and
-  // its place in the staggered schedule.
-  const int part = options.part_index;
-  int first_connection = part * options.connections;
-  for (int i = 0; i < threads; ++i) {
-    detail::WorkerSetup setup;
-    setup.engine = engine.engine;
-    setup.endpoints = endpoints;
-    setup.requests = requests;
-    setup.seed = options.seed;
-    setup.index = part * threads + i;
-    setup.first_connection = first_connection;
-    setup.connections = spread[static_cast<std::size_t>(i)];
-    first_connection += setup.connections;
-    setup.pipeline = options.pipeline;
-    if (options.rate) {
-      // Each thread offers its connections' share of the rate, and the threads' schedules are
-      // staggered so that together they are evenly spaced.
-      const double share = static_cast<double>(setup.connections) / options.connections;
-      setup.rate = *options.rate * share;
-      const double whole_rate = *options.rate * options.part_count;
-      setup.schedule_offset =
-          std::chrono::nanoseconds(std::llround(1e9 / whole_rate * (part * threads + i)));
+  const auto make_workers = [&](Engine kind) {
+    std::vector<std::unique_ptr<detail::Worker>> workers;
+    // With --part I/N this process is part I of one load N times its size: its threads and
+    // connections are numbered after those of parts 1..I-1, and so are its draw streams and
+    // its place in the staggered schedule.
+    const int part = options.part_index;
+    int first_connection = part * options.connections;
+    for (int i = 0; i < threads; ++i) {
+      detail::WorkerSetup setup;
+      setup.engine = kind;
+      setup.endpoints = endpoints;
+      setup.requests = requests;
+      setup.seed = options.seed;
+      setup.index = part * threads + i;
+      setup.first_connection = first_connection;
+      setup.connections = spread[static_cast<std::size_t>(i)];
+      first_connection += setup.connections;
+      setup.pipeline = options.pipeline;
+      if (options.rate) {
+        // Each thread offers its connections' share of the rate, and the threads' schedules
+        // are staggered so that together they are evenly spaced.
+        const double share = static_cast<double>(setup.connections) / options.connections;
+        setup.rate = *options.rate * share;
+        const double whole_rate = *options.rate * options.part_count;
+        setup.schedule_offset =
+            std::chrono::nanoseconds(std::llround(1e9 / whole_rate * (part * threads + i)));
+      }
+      setup.timeout = options.timeout;
+      setup.stop = hooks.stop;
+      workers.push_back(std::make_unique<detail::Worker>(std::move(setup)));
     }
-    setup.timeout = options.timeout;
-    setup.stop = hooks.stop;
-    workers.push_back(std::make_unique<detail::Worker>(std::move(setup)));
-  }
-
-  // Each thread builds its event loop (an io_uring ring belongs to the thread that made it),
-  // then waits for the start; a loop that cannot be built stops the run before it begins.
-  std::atomic<int> running{threads};
-  std::latch prepared(threads);
-  std::atomic<bool> go{false}, abandon{false};
-  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(threads));
-  std::vector<std::thread> pool;
-  for (std::size_t i = 0; i < workers.size(); ++i)
-    pool.emplace_back([&, i, w = workers[i].get()] {
-      try {
-        w->prepare();
-      } catch (...) {
-        failures[i] = std::current_exception();
-        abandon = true;
-      }
-      prepared.count_down();
-      go.wait(false);
-      if (!abandon) {
-        try {
-          w->run();
-        } catch (...) {
-          failures[i] = std::current_exception();
-        }
-      }
-      running.fetch_sub(1);
-    });
-  const auto rethrow_failure = [&] {
-    for (const auto& failure : failures) {
-      if (!failure) continue;
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        throw std::runtime_error(
-            fmt::format("{} engine: {}", engine_name(engine.engine), e.what()));
-      }
-    }
+    return workers;
   };
-  prepared.wait();
-  if (abandon) {
-    go = true;
-    go.notify_all();
-    for (auto& thread : pool) thread.join();
-    rethrow_failure();
+
+  // A ring that cannot be set up in a worker (the probe passed, but say the buffers do not
+  // fit): the default engine falls back to epoll; an engine asked for by name fails the run.
+  std::unique_ptr<Crew> crew = launch(make_workers(engine.engine));
+  if (crew->abandon) {
+    const std::string why = crew->first_failure();
+    crew->release();
+    crew->join();
+    if (options.engine || engine.engine == Engine::epoll)
+      throw std::runtime_error(fmt::format("{} engine: {}", engine_name(engine.engine), why));
+    engine = {Engine::epoll, "io_uring could not be set up: " + why};
+    crew = launch(make_workers(Engine::epoll));
+    if (crew->abandon) {
+      const std::string epoll_why = crew->first_failure();
+      crew->release();
+      crew->join();
+      throw std::runtime_error("epoll engine: " + epoll_why);
+    }
   }
+  auto& workers = crew->workers;
 
   // With --start-at, the window's timeline begins at that wall-clock moment on every host.
   std::optional<double> late_s;
@@ -214,11 +263,10 @@ RunResult run(const Options& options, const RunHooks& hooks) {
   const auto measure_start = start + options.warmup;
   const auto window_end = measure_start + options.duration;
   for (auto& worker : workers) worker->set_timeline(start, measure_start, window_end);
-  go = true;
-  go.notify_all();
+  crew->release();
 
   auto next_progress = Clock::now() + std::chrono::seconds(1);
-  while (running.load() > 0) {
+  while (crew->running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (hooks.progress && Clock::now() >= next_progress) {
       next_progress += std::chrono::seconds(1);
@@ -231,8 +279,9 @@ RunResult run(const Options& options, const RunHooks& hooks) {
       hooks.progress(progress);
     }
   }
-  for (auto& thread : pool) thread.join();
-  rethrow_failure();
+  crew->join();
+  if (const std::string why = crew->first_failure(); !why.empty())
+    throw std::runtime_error(fmt::format("{} engine: {}", engine_name(engine.engine), why));
 
   RunResult result;
   result.engine = engine.engine;
