@@ -421,7 +421,7 @@ void validate_claims(const Config& config) {
       if (!source) {
         fail_at(claim, part, i,
                 fmt::format("unknown source '{}' (known: trials, capacity, builds, binaries, "
-                            "microbenchmarks)",
+                            "microbenchmarks, sources)",
                             part.source));
       }
       const Metric* metric = find_metric(part.metric);

@@ -202,6 +202,16 @@ Samples Figures::samples(const Selection& selection, const std::string& server) 
         }
       }
       break;
+    case MetricSource::sources:
+      for (const json& r : field(results_, "sources")) {
+        if (r.value("server", std::string()) != server) continue;
+        if (const auto v = metric_value(*metric, r)) {
+          out.values.push_back(*v);
+          out.rounds.push_back(1);
+          out.exact = true;
+        }
+      }
+      break;
     case MetricSource::microbenchmarks:
       for (const json& r : field(field(results_, "microbenchmarks"), "rows")) {
         if (r.value("language", std::string()) != server || !where_matches(r, selection.where))
@@ -301,6 +311,8 @@ std::string Figures::why_missing(const Selection& selection, const std::string& 
                          server, profile_);
     case MetricSource::binaries:
       return fmt::format("no binary size for {} in this run", server);
+    case MetricSource::sources:
+      return fmt::format("no line count for {} (its [server.loc] files, counted by cloc)", server);
     case MetricSource::microbenchmarks:
       return fmt::format("no JSON microbenchmark rows for {} (run `make microbench`, then "
                          "`hellobench run --microbench FILE`)",

@@ -50,13 +50,15 @@ const char* to_string(MetricSource source) {
     case MetricSource::builds: return "builds";
     case MetricSource::binaries: return "binaries";
     case MetricSource::microbenchmarks: return "microbenchmarks";
+    case MetricSource::sources: return "sources";
   }
   return "?";
 }
 
 std::optional<MetricSource> metric_source_from_string(const std::string& name) {
   for (MetricSource s : {MetricSource::trials, MetricSource::capacity, MetricSource::builds,
-                         MetricSource::binaries, MetricSource::microbenchmarks}) {
+                         MetricSource::binaries, MetricSource::microbenchmarks,
+                         MetricSource::sources}) {
     if (name == to_string(s)) return s;
   }
   return std::nullopt;
@@ -121,6 +123,8 @@ const std::vector<Metric>& metrics() {
        false, "the server binary as built"},
       {"stripped_bytes", S::binaries, "/binary/stripped_bytes", "stripped MiB", "MiB",
        1.0 / 1048576, true, false, "the server binary after strip"},
+      {"code_lines", S::sources, "/code_lines", "code lines", "lines", 1, true, false,
+       "lines of code of the server's counted files (cloc: no blanks, no comments)"},
       {"json_ns_per_op", S::microbenchmarks, "/ns_per_op", "ns/op", "ns", 1, true, false,
        "one JSON parse or serialise in the language's own benchmark harness"},
       {"json_allocs_per_op", S::microbenchmarks, "/allocs_per_op", "allocs/op", "count", 1, true,

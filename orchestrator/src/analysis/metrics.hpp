@@ -17,6 +17,7 @@ enum class MetricSource {
   builds,           // per build row: samples in seconds (builds[])
   binaries,         // per server: exact file sizes (servers[])
   microbenchmarks,  // per language, payload and operation (microbenchmarks.rows[])
+  sources,          // per server: lines of code of its counted files (sources[])
 };
 const char* to_string(MetricSource source);
 std::optional<MetricSource> metric_source_from_string(const std::string& name);

@@ -17,6 +17,7 @@
 #include "output/microbench.hpp"
 #include "output/progress.hpp"
 #include "output/report.hpp"
+#include "output/sources.hpp"
 #include "output/results.hpp"
 #include "trial/environment.hpp"
 #include "trial/launch.hpp"
@@ -150,6 +151,7 @@ json new_results(const Config& config, const ProfileConfig* profile, const CpuPl
   doc["trials"] = json::array();
   doc["skipped"] = json::array();
   doc["summary"] = json::object();
+  doc["sources"] = count_server_sources(config);  // static: lines of code for the loc claim
   doc["claims"] = json::array();  // the verdicts, once the run has measured
   doc["claims_note"] = claims_note();
   doc["claims_config"] = claims_config_json(config.claims);

@@ -215,10 +215,15 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
   }
   r.only_keys(
       t, context,
-      {"name", "label", "language", "source_dir", "binary", "run", "tuning", "options", "env",
-       "edit", "build"});
+      {"name", "label", "language", "tier", "source_dir", "binary", "run", "tuning", "options",
+       "env", "loc", "edit", "build"});
   s.label = r.string(t, "label", context, s.name);
   s.language = r.string(t, "language", context);
+  s.tier = r.string(t, "tier", context, std::string("stock"));
+  if (s.tier != "minimal" && s.tier != "stock" && s.tier != "tuned") {
+    r.fail(*t.get("tier"),
+           fmt::format("{}.tier: '{}' is not minimal, stock or tuned", context, s.tier));
+  }
   s.source_dir = (base / r.string(t, "source_dir", context)).lexically_normal();
   s.binary = r.string(t, "binary", context);
   const toml::node* run = t.get("run");
@@ -239,13 +244,21 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
       s.env.emplace_back(key, value);
     }
   }
-  const toml::table* edit = r.table(t, "edit", context, /*required=*/true);
-  const std::string edit_context = context + ".edit";
-  r.only_keys(*edit, edit_context, {"file", "marker", "line"});
-  s.edit.file = r.string(*edit, "file", edit_context);
-  s.edit.marker = r.string(*edit, "marker", edit_context, std::string("hellobench:add-field"));
-  s.edit.line = r.string(*edit, "line", edit_context);
-
+  if (const toml::table* edit = r.table(t, "edit", context)) {
+    const std::string edit_context = context + ".edit";
+    r.only_keys(*edit, edit_context, {"file", "marker", "line"});
+    s.edit.file = r.string(*edit, "file", edit_context);
+    s.edit.marker = r.string(*edit, "marker", edit_context, std::string("hellobench:add-field"));
+    s.edit.line = r.string(*edit, "line", edit_context);
+  } else if (s.tier != "minimal") {
+    r.fail(t, fmt::format("{}: missing table 'edit' (the one-field edit of the incremental "
+                          "build; only a minimal-tier server may go without)",
+                          context));
+  }
+  if (const toml::table* loc = r.table(t, "loc", context)) {
+    r.only_keys(*loc, context + ".loc", {"files"});
+    s.loc_files = r.strings(*loc, "files", context + ".loc", /*required=*/true);
+  }
   if (const toml::table* build = r.table(t, "build", context)) {
     const std::string build_context = context + ".build";
     r.only_keys(*build, build_context, {"fetch", "test", "env", "debug", "release"});
@@ -876,13 +889,32 @@ const ProfileConfig* Config::find_profile(const std::string& name) const {
 std::vector<const ServerConfig*> select_servers(const Config& config, const std::string& list) {
   std::vector<const ServerConfig*> out;
   const std::vector<std::string> names = split_list(list);
+  auto add = [&](const ServerConfig* s) {
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  };
   if (names.empty()) {
-    for (const ServerConfig& s : config.servers) out.push_back(&s);
+    for (const ServerConfig& s : config.servers) {
+      if (s.tier == "stock") add(&s);
+    }
     return out;
   }
   std::vector<std::string> known;
   for (const ServerConfig& s : config.servers) known.push_back(s.name);
   for (const std::string& name : names) {
+    if (name == "all") {
+      for (const ServerConfig& s : config.servers) add(&s);
+      continue;
+    }
+    if (name.rfind("tier:", 0) == 0) {
+      const std::string tier = name.substr(5);
+      if (tier != "minimal" && tier != "stock" && tier != "tuned") {
+        throw UsageError(fmt::format("--servers: '{}': the tiers are minimal, stock and tuned", name));
+      }
+      for (const ServerConfig& s : config.servers) {
+        if (s.tier == tier) add(&s);
+      }
+      continue;
+    }
     const ServerConfig* s = config.find_server(name);
     if (!s) {
       throw UsageError(

@@ -40,6 +40,11 @@ struct ServerConfig {
   std::string name;                  // short id used on the command line and in results: "go"
   std::string label;                 // for humans: "Go net/http"
   std::string language;              // "Go"
+  // CONTRACT.md "Tiers": "minimal" (the framework docs' hello world), "stock" (the contract the
+  // way the framework's examples write it; the claims are judged on it) or "tuned" (as fast as
+  // the language can make it within the same framework). A run measures the stock tier unless
+  // --servers says otherwise.
+  std::string tier = "stock";
   std::filesystem::path source_dir;  // absolute (resolved against the config's folder)
   std::string binary;                // the program a run benchmarks ({bin_dir} placeholder)
   Argv run;                          // {binary} {port} {threads} {bind}
@@ -51,7 +56,10 @@ struct ServerConfig {
   // Environment for every run of the server, set on top of the inherited one (recorded in the
   // results): go's GODEBUG=gctrace=1 lets the run count GC cycles in a window.
   std::vector<std::pair<std::string, std::string>> env;
-  FieldEdit edit;
+  FieldEdit edit;  // empty file: no one-field edit (a minimal server has no record to edit)
+  // The source files whose lines the loc claim counts (relative to source_dir; cloc, code lines
+  // only, the same way for every server). Empty: the server's lines are not counted.
+  std::vector<std::string> loc_files;
   ServerBuild build;
 };
 
@@ -249,8 +257,9 @@ struct Config {
 Config load_config(const std::filesystem::path& file);
 Config parse_config(const std::string& text, const std::filesystem::path& file);
 
-// Picks names from a comma-separated list (empty = all) and rejects unknown ones, naming
-// the flag and the name: "--servers: unknown server 'java' (known: cpp, go, rust)".
+// Picks servers from a comma-separated list of names, "tier:NAME" (every server of a tier) or
+// "all"; an empty list is the stock tier. Unknown names are rejected, naming the flag and the
+// name: "--servers: unknown server 'java' (known: cpp, go, rust)".
 std::vector<const ServerConfig*> select_servers(const Config& config, const std::string& list);
 std::vector<const ScenarioConfig*> select_scenarios(const Config& config,
                                                     const ProfileConfig& profile,
