@@ -4,7 +4,7 @@
 //! the tests exercise lives here.
 
 mod args;
-mod body;
+pub mod body;
 mod db;
 mod handlers;
 mod orders;
@@ -15,7 +15,7 @@ mod timeouts;
 pub use args::{parse_args, Args, Command, USAGE};
 pub use db::{Db, DbError, MAX_POOL, POOL_WAIT, STARTUP_WAIT};
 pub use handlers::{handle, App, Message};
-pub use orders::{from_json, parse_order, Item, Order, OrderAnswer, OrderError};
+pub use orders::{from_json, parse_order, Item, ObjectOnly, Order, OrderAnswer, OrderError};
 pub use server::{serve, Config};
 pub use store::{Record, Store, BIO_BYTES, MAX_LIVE_MB, RECORDS_PER_MB};
 pub use timeouts::{HeadSignal, TimedStream, Timeouts};

@@ -158,8 +158,9 @@ impl Serialize for Item {
     }
 }
 
-/// A deserializer that reads a struct from a map (a JSON object) only.
-struct ObjectOnly<D>(D);
+/// A deserializer that reads a struct from a map (a JSON object) only. Public for the tuned
+/// server's borrowing order structs (rust-server/tuned).
+pub struct ObjectOnly<D>(pub D);
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectOnly<D> {
     type Error = D::Error;
