@@ -7,7 +7,16 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+// The program under test, and the name it gives itself on stderr: rust-server, or
+// rust-tuned-server when rust-server/tuned compiles these tests (its build script sets the cfg).
+#[cfg(not(hellobench_tuned))]
 const BINARY: &str = env!("CARGO_BIN_EXE_rust-server");
+#[cfg(not(hellobench_tuned))]
+const NAME: &str = "rust-server";
+#[cfg(hellobench_tuned)]
+const BINARY: &str = env!("CARGO_BIN_EXE_rust-tuned-server");
+#[cfg(hellobench_tuned)]
+const NAME: &str = "rust-tuned-server";
 
 /// A running server, killed when dropped so that a failed test leaves nothing behind.
 struct Server {
@@ -184,7 +193,7 @@ fn a_bad_flag_exits_2_with_one_line_on_stderr() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
-        assert!(stderr.starts_with("rust-server: "), "{stderr:?}");
+        assert!(stderr.starts_with(&format!("{NAME}: ")), "{stderr:?}");
         assert!(output.stdout.is_empty(), "{args:?}");
     }
 }
@@ -195,7 +204,7 @@ fn help_prints_usage_and_exits_0() {
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8(output.stdout)
         .unwrap()
-        .starts_with("usage: rust-server"));
+        .starts_with(&format!("usage: {NAME}")));
 }
 
 #[test]
@@ -265,7 +274,7 @@ fn a_bad_live_mb_names_the_flag_on_stderr() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(
         stderr,
-        "rust-server: --live-mb: expected an integer 0..4096, got \"-3\"\n"
+        format!("{NAME}: --live-mb: expected an integer 0..4096, got \"-3\"\n")
     );
 }
 

@@ -7,7 +7,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rust_server::{serve, App, Config, Store, Timeouts};
+// The server under test: the stock one, or the tuned one when rust-server/tuned compiles these
+// tests as its own (its build script sets the cfg).
+#[cfg(not(hellobench_tuned))]
+use rust_server::serve;
+use rust_server::{App, Config, Store, Timeouts};
+#[cfg(hellobench_tuned)]
+use rust_tuned::serve;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
