@@ -31,8 +31,9 @@ const MAX_IO_WAIT_MS: u64 = 10_000;
 
 type Answer = Response<Full<Bytes>>;
 
-/// The `/user` record, as in the stock server (the build scenario edits the stock one).
-#[derive(Serialize)]
+/// The `/user` record, as in the stock server. The incremental-build scenario of the tuned
+/// entry inserts one line after the marker; `Default` gives the new field its zero value.
+#[derive(Serialize, Default)]
 struct User {
     id: u64,
     name: &'static str,
@@ -47,23 +48,29 @@ struct User {
     followers: u64,
     tags: &'static [&'static str],
     verified: bool,
+    // hellobench:add-field
 }
 
-const USER: User = User {
-    id: 42,
-    name: "Ada Lovelace",
-    email: "ada@example.com",
-    username: "ada",
-    age: 36,
-    active: true,
-    role: "admin",
-    country: "GB",
-    city: "London",
-    created_at: "2026-01-01T00:00:00Z",
-    followers: 1024,
-    tags: &["math", "computing"],
-    verified: true,
-};
+// The `..Default::default()` base is needless until the build scenario adds a field.
+#[allow(clippy::needless_update)]
+fn user() -> User {
+    User {
+        id: 42,
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        username: "ada",
+        age: 36,
+        active: true,
+        role: "admin",
+        country: "GB",
+        city: "London",
+        created_at: "2026-01-01T00:00:00Z",
+        followers: 1024,
+        tags: &["math", "computing"],
+        verified: true,
+        ..Default::default()
+    }
+}
 
 /// Answers one request. hyper adds `Date` and `Content-Length`.
 pub async fn handle(req: Request<Incoming>, app: &'static App) -> Result<Answer, Infallible> {
@@ -90,7 +97,7 @@ async fn route(req: &Parts, app: &App) -> Answer {
                 message: std::borrow::Cow::Borrowed("Hello, World!"),
             })
         }
-        "/user" if get => return json(&USER),
+        "/user" if get => return json(&user()),
         "/io" if get => {
             return match wait_ms(req.uri.query()) {
                 Some(ms) => {
