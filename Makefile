@@ -145,7 +145,7 @@ test-gate-same-job: all
 test-container:
 	bash ci/test-container.sh
 
-# --- generated-service builds (orchestrator/README.md: "Builds at service scale"). `make test`
+# --- generated-service builds (README.md: "Builds at service scale"). `make test`
 # builds and starts the generated Go service; these build the Rust and C++ ones too (minutes),
 # and the container loop with real podman image builds (HELLOBENCH_*_TESTS turn them on).
 .PHONY: test-services test-build-containers
