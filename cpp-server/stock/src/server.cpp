@@ -18,6 +18,7 @@
 #include <boost/beast/http/write.hpp>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -59,10 +60,27 @@ class InFlight {
   std::atomic<int>& count_;
 };
 
-// The parser's errors that mean "not HTTP" (400), as opposed to the peer closing or a timeout.
-bool is_malformed(error_code ec) {
-  return ec.category() == beast::http::make_error_code(http::error::bad_method).category() &&
-         ec != http::error::end_of_stream && ec != http::error::partial_message;
+// The answer to a request that could not be read, which then ends the connection; nullopt when
+// there is nobody to answer (the client closed, or a timeout cut the connection).
+std::optional<Response> unreadable_request_answer(
+    error_code ec, const http::request_parser<http::string_body>& parser) {
+  if (ec == http::error::header_limit) {
+    return error_response(http::status::request_header_fields_too_large,
+                          "Request Header Fields Too Large");
+  }
+  if (ec == http::error::body_limit) {  // declared in Content-Length, or found in chunks
+    const auto target = parser.get().target();
+    const bool order = parser.get().method() == http::verb::post &&
+                       request_path({target.data(), target.size()}) == "/orders";
+    return error_response(http::status::payload_too_large,
+                          order ? cpp_server::body_too_large_text : "Payload Too Large");
+  }
+  // Beast's other parse errors mean "not HTTP"; end_of_stream and partial_message, a close.
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return error_response(http::status::bad_request, "Bad Request");
+  }
+  return std::nullopt;
 }
 
 // Sends an answer that ends the connection, then reads and drops whatever the client still
@@ -100,40 +118,25 @@ net::awaitable<void> do_session(tcp_stream stream, Shared& shared) {
     parser.body_limit(options.body_limit_bytes);
     stream.expires_after(options.header_timeout);  // the whole header, however it trickles in
     auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser);
-    if (header_ec == http::error::header_limit) {
-      co_await answer_and_close(stream, buffer,
-                                error_response(http::status::request_header_fields_too_large,
-                                               "Request Header Fields Too Large"),
-                                options);
-      co_return;
+    // Beast holds the request line and the fields to the limit each, not together.
+    if (!header_ec && header_bytes > options.header_limit_bytes)
+      header_ec = http::error::header_limit;
+    if (header_ec) {
+      if (auto answer = unreadable_request_answer(header_ec, parser)) {
+        co_await answer_and_close(stream, buffer, std::move(*answer), options);
+      }
+      break;
     }
-    if (is_malformed(header_ec)) {
-      co_await answer_and_close(stream, buffer,
-                                error_response(http::status::bad_request, "Bad Request"), options);
-      co_return;
-    }
-    if (header_ec) break;  // closed by the client, or the header timeout
 
     InFlight in_flight(shared.requests_in_flight);
     stream.expires_after(options.idle_timeout);
     auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser);
-    if (body_ec == http::error::body_limit) {
-      const auto target = parser.get().target();
-      const bool order = parser.get().method() == http::verb::post &&
-                         request_path({target.data(), target.size()}) == "/orders";
-      co_await answer_and_close(
-          stream, buffer,
-          error_response(http::status::payload_too_large,
-                         order ? cpp_server::body_too_large_text : "Payload Too Large"),
-          options);
-      co_return;
+    if (body_ec) {
+      if (auto answer = unreadable_request_answer(body_ec, parser)) {
+        co_await answer_and_close(stream, buffer, std::move(*answer), options);
+      }
+      break;
     }
-    if (is_malformed(body_ec)) {
-      co_await answer_and_close(stream, buffer,
-                                error_response(http::status::bad_request, "Bad Request"), options);
-      co_return;
-    }
-    if (body_ec) break;
 
     Response response = co_await handle_request(parser.release(), shared.services);
     if (shared.stopping) response.keep_alive(false);
@@ -156,12 +159,11 @@ void report_exception(std::exception_ptr exception) {
 
 }  // namespace
 
-struct Server::Impl {
-  explicit Impl(Options server_options)
-      : options(std::move(server_options)),
-        store(cpp_server::build_store(options.live_mb)),
-        shared{options, Services{store, nullptr}},
-        context(static_cast<int>(options.threads)),
+// The event loop and everything that lives in it. Destroyed once the threads have returned,
+// which ends the coroutines still waiting in it and closes their connections.
+struct Runtime {
+  Runtime(const Options& options, Shared& shared)
+      : context(static_cast<int>(options.threads)),
         listen_strand(net::make_strand(context)),
         acceptor(listen_strand) {
     if (!options.db_conninfo.empty()) {
@@ -180,45 +182,60 @@ struct Server::Impl {
     acceptor.listen(net::socket_base::max_listen_connections);
   }
 
+  net::io_context context;
+  net::strand<net::io_context::executor_type> listen_strand;  // the acceptor's
+  tcp_acceptor acceptor;
+  std::unique_ptr<cpp_server::pg::Pool> pool;  // with --db; destroyed before the context
+};
+
+struct Server::Impl {
+  explicit Impl(Options server_options)
+      : options(std::move(server_options)),
+        store(cpp_server::build_store(options.live_mb)),
+        shared{options, Services{store, nullptr}},
+        runtime(std::make_unique<Runtime>(options, shared)),
+        endpoint(runtime->acceptor.local_endpoint()) {}
+
   // Accepts connections and starts a session for each, until the acceptor closes.
   net::awaitable<void> do_listen() {
-    net::steady_timer retry(listen_strand);
+    Runtime& rt = *runtime;
+    net::steady_timer retry(rt.listen_strand);
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(context);
-      if (!acceptor.is_open()) co_return;
+      auto [ec, socket] = co_await rt.acceptor.async_accept(rt.context);
+      if (!rt.acceptor.is_open()) co_return;
       if (ec) {
         // Out of descriptors or memory: wait a little rather than spin on the error.
         retry.expires_after(std::chrono::milliseconds(50));
         co_await retry.async_wait(default_token{});
         continue;
       }
-      net::co_spawn(context, do_session(tcp_stream(std::move(socket)), shared), report_exception);
+      net::co_spawn(rt.context, do_session(tcp_stream(std::move(socket)), shared),
+                    report_exception);
     }
   }
 
-  // Runs on the acceptor's strand: stop accepting, wait for requests in flight (at most the
-  // grace period), then close the pool and stop the io_context, which ends every connection.
+  // On the acceptor's strand: stop accepting, wait for the requests in flight (at most the
+  // grace period), then close the pool and stop the io_context.
   net::awaitable<void> do_shutdown() {
+    Runtime& rt = *runtime;
     shared.stopping = true;
     error_code ec;
-    acceptor.close(ec);
+    rt.acceptor.close(ec);
     const auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
-    net::steady_timer timer(listen_strand);
+    net::steady_timer timer(rt.listen_strand);
     while (shared.requests_in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(5));
       co_await timer.async_wait(default_token{});
     }
-    if (pool) pool->close();
-    context.stop();
+    if (rt.pool) rt.pool->close();
+    rt.context.stop();
   }
 
   Options options;
   cpp_server::Store store;  // never written after it is built: read by every thread
-  Shared shared;            // outlives the context, whose pending coroutines refer to it
-  net::io_context context;
-  std::unique_ptr<cpp_server::pg::Pool> pool;  // destroyed before the context
-  net::strand<net::io_context::executor_type> listen_strand;
-  tcp_acceptor acceptor;
+  Shared shared;            // outlives the runtime, whose coroutines refer to it
+  std::unique_ptr<Runtime> runtime;
+  tcp::endpoint endpoint;
   std::vector<std::thread> threads;
   std::once_flag stop_once;
 };
@@ -228,44 +245,52 @@ Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options
 Server::~Server() {
   stop();
   wait();
+  if (impl_->runtime && impl_->runtime->pool) impl_->runtime->pool.reset();
+  impl_->runtime.reset();
 }
 
-tcp::endpoint Server::local_endpoint() const { return impl_->acceptor.local_endpoint(); }
+tcp::endpoint Server::local_endpoint() const { return impl_->endpoint; }
 
 const cpp_server::Store& Server::store() const { return impl_->store; }
 
 void Server::start() {
   Impl& impl = *impl_;
-  if (!impl.threads.empty()) return;
-  if (impl.pool) impl.pool->start();
-  net::co_spawn(impl.listen_strand, impl.do_listen(), report_exception);
+  if (!impl.threads.empty() || !impl.runtime) return;
+  Runtime& rt = *impl.runtime;
+  if (rt.pool) rt.pool->start();
+  net::co_spawn(rt.listen_strand, impl.do_listen(), report_exception);
   for (unsigned i = 0; i < impl.options.threads; ++i) {
-    impl.threads.emplace_back([&impl] { impl.context.run(); });
+    impl.threads.emplace_back([&rt] { rt.context.run(); });
   }
-  if (impl.pool) {
+  if (rt.pool) {
     try {
-      impl.pool->async_wait_ready(impl.options.db_startup_timeout, net::use_future).get();
+      rt.pool->async_wait_ready(impl.options.db_startup_timeout, net::use_future).get();
     } catch (const boost::system::system_error&) {
       throw std::runtime_error("database " +
                                cpp_server::pg::describe_conninfo(impl.options.db_conninfo) +
                                " did not answer SELECT 1 within " +
                                std::to_string(impl.options.db_startup_timeout.count() / 1000) +
-                               " s: " + impl.pool->last_error());
+                               " s: " + rt.pool->last_error());
     }
   }
 }
 
 void Server::stop() {
   Impl& impl = *impl_;
+  if (!impl.runtime) return;
   std::call_once(impl.stop_once, [&impl] {
-    net::co_spawn(impl.listen_strand, impl.do_shutdown(), report_exception);
+    net::co_spawn(impl.runtime->listen_strand, impl.do_shutdown(), report_exception);
   });
 }
 
 void Server::wait() {
-  for (auto& thread : impl_->threads) {
-    if (thread.joinable()) thread.join();
-  }
+  Impl& impl = *impl_;
+  if (impl.threads.empty()) return;
+  for (auto& thread : impl.threads) thread.join();
+  impl.threads.clear();
+  // The threads have returned: end the coroutines still waiting (their connections close).
+  if (impl.runtime->pool) impl.runtime->pool.reset();
+  impl.runtime.reset();
 }
 
 }  // namespace cpp_stock

@@ -29,7 +29,7 @@ class Server {
   // Stops accepting at once; requests in flight get the grace period to finish (answered with
   // Connection: close), then every connection is cut and the threads return. Any thread.
   void stop();
-  // Joins the threads.
+  // Joins the threads, then ends every connection still open.
   void wait();
 
  private:
