@@ -57,6 +57,10 @@ const Fixture& fixture() {
       fs::create_directories(x.root);
       EXPECT_EQ(shell("git clone --quiet '" + kSource.string() + "' '" + x.repo.string() + "'"), 0);
     }
+    // A kept clone follows the source's HEAD (the committed tree: what CI tests).
+    EXPECT_EQ(shell("git -C '" + x.repo.string() + "' fetch --quiet '" + kSource.string() +
+                    "' HEAD && git -C '" + x.repo.string() + "' reset --quiet --hard FETCH_HEAD"),
+              0);
     return x;
   }();
   return f;
