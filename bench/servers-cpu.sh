@@ -9,7 +9,7 @@
 # table shows medians over REPS rounds, plus the lowest and highest sample.
 #
 # Usage: bash bench/servers-cpu.sh            (after `make`; `make bench-servers` does both)
-# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp rust go"; missing binaries are skipped;
+# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-stock cpp-minimal rust go"; missing binaries are skipped;
 #   "cpp-shared" is cpp-server with --io-model shared), REPS (3), DURATION (10, seconds),
 #   WARMUP (2, seconds), CONNECTIONS (64), TARGET_PATH (/), SERVER_CPU (0; a taskset CPU list),
 #   SERVER_THREADS (1), LOAD_CPU (1), RAW (a file to append raw samples to, as TSV).
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN_DIR=${BIN_DIR:-build/bin}
-SERVERS=${SERVERS:-"bare cpp rust go"}
+SERVERS=${SERVERS:-"bare cpp cpp-stock cpp-minimal rust go"}
 REPS=${REPS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -48,6 +48,8 @@ binary_for() {
   case $1 in
     bare) echo "$BIN_DIR/bare-responder" ;;
     cpp | cpp-shared) echo "$BIN_DIR/cpp-server" ;;
+    cpp-stock) echo "$BIN_DIR/cpp-stock-server" ;;
+    cpp-minimal) echo "$BIN_DIR/cpp-minimal-server" ;;
     rust) echo "$BIN_DIR/rust-server" ;;
     go) echo "$BIN_DIR/go-server" ;;
     *) echo "$1" ;;  # a path to another server taking --port and --threads
@@ -90,10 +92,10 @@ start_server() {
   bin=$(binary_for "$name")
   out="$workdir/${name//\//_}.out"
   : >"$out"
-  local extra=()
-  [[ $name == cpp-shared ]] && extra=(--io-model shared)
-  taskset -c "$SERVER_CPU" "$bin" --port 0 --threads "$SERVER_THREADS" "${extra[@]}" \
-    >"$out" 2>"$out.err" &
+  local args=(--port 0 --threads "$SERVER_THREADS")
+  [[ $name == cpp-shared ]] && args+=(--io-model shared)
+  [[ $name == cpp-minimal ]] && args=(127.0.0.1 0)  # Beast's sync example: <address> <port>
+  taskset -c "$SERVER_CPU" "$bin" "${args[@]}" >"$out" 2>"$out.err" &
   server_pid=$!
   port=""
   for _ in $(seq 1 500); do
