@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -155,17 +156,40 @@ type microbenchReport struct {
 }
 
 type microbenchRow struct {
-	Payload     string  `json:"payload"`
-	Operation   string  `json:"operation"`
-	NsPerOp     float64 `json:"ns_per_op"`
-	BytesPerOp  int64   `json:"bytes_per_op"`
-	AllocsPerOp int64   `json:"allocs_per_op"`
-	Iterations  int     `json:"iterations"`
+	Payload        string    `json:"payload"`
+	Operation      string    `json:"operation"`
+	NsPerOp        float64   `json:"ns_per_op"`
+	SamplesNsPerOp []float64 `json:"samples_ns_per_op"`
+	BytesPerOp     int64     `json:"bytes_per_op"`
+	AllocsPerOp    int64     `json:"allocs_per_op"`
+	Iterations     int       `json:"iterations"`
 }
 
-// TestWriteMicrobenchReport runs every JSON microbenchmark once through testing.Benchmark (for
-// -benchtime, 1 s by default, each) and writes the report to $HELLOBENCH_MICROBENCH_OUT
-// atomically. Run it with -count=1: a cached pass would not write the file.
+// microbenchSamples is how many times TestWriteMicrobenchReport measures each row: each
+// measurement is one sample of samples_ns_per_op.
+const microbenchSamples = 10
+
+// roundTenth rounds ns to 0.1 ns, the precision of the report.
+func roundTenth(ns float64) float64 { return math.Round(ns*10) / 10 }
+
+// median is the middle sample, or the mean of the middle two (as the orchestrator computes it).
+func median(samples []float64) float64 {
+	sorted := slices.Clone(samples)
+	slices.Sort(sorted)
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// TestWriteMicrobenchReport measures every JSON microbenchmark microbenchSamples times, each
+// time through its own testing.Benchmark of -benchtime (1 s by default), and writes the report
+// to $HELLOBENCH_MICROBENCH_OUT atomically. The measurements go in rounds (round k measures
+// every row once), so each row's samples are spread over the whole run rather than taken back
+// to back. Per row: samples_ns_per_op (one ns/op per measurement), ns_per_op (their median),
+// bytes and allocations per op over all its measurements together, iterations (their total).
+// Run it with -count=1: a cached pass would not write the file.
 func TestWriteMicrobenchReport(t *testing.T) {
 	out := os.Getenv(microbenchOutEnv)
 	if out == "" {
@@ -178,21 +202,39 @@ func TestWriteMicrobenchReport(t *testing.T) {
 		Toolchain:   runtime.Version(),
 		JSONLibrary: "encoding/json",
 	}
-	for _, bm := range jsonBenchmarks(t) {
-		result := testing.Benchmark(bm.run)
-		if result.N == 0 {
-			t.Fatalf("%s/%s: the benchmark failed", bm.payload, bm.operation)
+	benchmarks := jsonBenchmarks(t)
+	samples := make([][]float64, len(benchmarks))
+	iterations := make([]uint64, len(benchmarks))
+	allocs := make([]uint64, len(benchmarks))
+	allocBytes := make([]uint64, len(benchmarks))
+	for round := 0; round < microbenchSamples; round++ {
+		for i, bm := range benchmarks {
+			result := testing.Benchmark(bm.run)
+			if result.N == 0 {
+				t.Fatalf("%s/%s: the benchmark failed", bm.payload, bm.operation)
+			}
+			samples[i] = append(samples[i],
+				roundTenth(float64(result.T.Nanoseconds())/float64(result.N)))
+			iterations[i] += uint64(result.N)
+			allocs[i] += result.MemAllocs
+			allocBytes[i] += result.MemBytes
 		}
-		nsPerOp := float64(result.T.Nanoseconds()) / float64(result.N)
-		report.Rows = append(report.Rows, microbenchRow{
-			Payload:     bm.payload,
-			Operation:   bm.operation,
-			NsPerOp:     math.Round(nsPerOp*10) / 10,
-			BytesPerOp:  result.AllocedBytesPerOp(),
-			AllocsPerOp: result.AllocsPerOp(),
-			Iterations:  result.N,
-		})
-		t.Logf("%s/%s: %s", bm.payload, bm.operation, result.String()+result.MemString())
+	}
+	for i, bm := range benchmarks {
+		row := microbenchRow{
+			Payload:        bm.payload,
+			Operation:      bm.operation,
+			NsPerOp:        roundTenth(median(samples[i])),
+			SamplesNsPerOp: samples[i],
+			// As testing.BenchmarkResult's AllocsPerOp and AllocedBytesPerOp, over every sample.
+			BytesPerOp:  int64(allocBytes[i] / iterations[i]),
+			AllocsPerOp: int64(allocs[i] / iterations[i]),
+			Iterations:  int(iterations[i]),
+		}
+		report.Rows = append(report.Rows, row)
+		t.Logf("%s/%s: median %.1f ns/op (%.1f..%.1f over %d samples), %d B/op, %d allocs/op",
+			bm.payload, bm.operation, row.NsPerOp, slices.Min(samples[i]), slices.Max(samples[i]),
+			len(samples[i]), row.BytesPerOp, row.AllocsPerOp)
 	}
 	data, err := json.MarshalIndent(report, "", "  ")
 	if err != nil {
@@ -200,6 +242,26 @@ func TestWriteMicrobenchReport(t *testing.T) {
 	}
 	if err := writeFileAtomically(out, append(data, '\n')); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestMedianOfSamples(t *testing.T) {
+	for _, c := range []struct {
+		samples []float64
+		want    float64
+	}{
+		{[]float64{3}, 3},
+		{[]float64{5, 1, 3}, 3},
+		{[]float64{4, 1, 3, 2}, 2.5},
+	} {
+		if got := median(c.samples); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.samples, got, c.want)
+		}
+	}
+	samples := []float64{2, 1}
+	median(samples)
+	if samples[0] != 2 {
+		t.Errorf("median sorted its argument: %v", samples)
 	}
 }
 
