@@ -23,36 +23,43 @@ using ::testing::HasSubstr;
 
 json trial(const std::string& server, const std::string& scenario, int repetition, double cpu,
            double rps) {
-  return {{"server", server},          {"scenario", scenario},
-          {"repetition", repetition},  {"valid", true},
-          {"bound", "server"},         {"cpu_us_per_request", cpu},
-          {"rps", rps},                {"latency_us", {{"p50", 100}, {"p99", 1000}}},
-          {"rss_mean_kib", 10240},     {"rss_peak_kib", 10240},
+  return {{"server", server},
+          {"scenario", scenario},
+          {"repetition", repetition},
+          {"valid", true},
+          {"bound", "server"},
+          {"cpu_us_per_request", cpu},
+          {"rps", rps},
+          {"latency_us", {{"p50", 100}, {"p99", 1000}}},
+          {"rss_mean_kib", 10240},
+          {"rss_peak_kib", 10240},
           {"startup_ms", 5}};
 }
 
 json run(const std::string& commit, const std::vector<double>& go_cpu,
          const std::vector<double>& go_rps, double rust_cpu, double go_stripped_bytes) {
-  json doc = {{"schema", "hellobench/1"},
-              {"started_at", "2026-12-01T10:00:00Z"},
-              {"environment",
-               {{"git_commit", commit},
-                {"cpu_model", "Test CPU"},
-                {"kernel", "Linux 6.1"},
-                {"toolchains", {{"go", "go1.26"}}}}},
-              {"profile", {{"name", "quick"}}},
-              {"servers",
-               {{{"name", "go"}, {"binary", {{"bytes", 2 * go_stripped_bytes},
-                                             {"stripped_bytes", go_stripped_bytes}}}},
-                {{"name", "rust"}, {"binary", {{"bytes", 2097152}, {"stripped_bytes", 1048576}}}}}},
-              {"trials", json::array()},
-              {"builds", json::array()},
-              {"verify", json::object()},
-              {"summary", json::object()},
-              {"claims", json::array()},
-              {"rules_bent", json::array()}};
+  json doc = {
+      {"schema", "hellobench/1"},
+      {"started_at", "2026-12-01T10:00:00Z"},
+      {"environment",
+       {{"git_commit", commit},
+        {"cpu_model", "Test CPU"},
+        {"kernel", "Linux 6.1"},
+        {"toolchains", {{"go", "go1.26"}}}}},
+      {"profile", {{"name", "quick"}}},
+      {"servers",
+       {{{"name", "go"},
+         {"binary", {{"bytes", 2 * go_stripped_bytes}, {"stripped_bytes", go_stripped_bytes}}}},
+        {{"name", "rust"}, {"binary", {{"bytes", 2097152}, {"stripped_bytes", 1048576}}}}}},
+      {"trials", json::array()},
+      {"builds", json::array()},
+      {"verify", json::object()},
+      {"summary", json::object()},
+      {"claims", json::array()},
+      {"rules_bent", json::array()}};
   for (std::size_t i = 0; i < go_cpu.size(); ++i) {
-    doc["trials"].push_back(trial("go", "hello-10k", static_cast<int>(i) + 1, go_cpu[i], go_rps[i]));
+    doc["trials"].push_back(
+        trial("go", "hello-10k", static_cast<int>(i) + 1, go_cpu[i], go_rps[i]));
   }
   // rust: a single trial (n = 1), whose interval has no coverage at all.
   doc["trials"].push_back(trial("rust", "hello-10k", 1, rust_cpu, 1000));
@@ -165,7 +172,8 @@ std::string slurp(std::FILE* file) {
 }
 
 TEST(Compare, TheCommandReadsTwoFiles) {
-  const fs::path dir = fs::temp_directory_path() / ("hb-compare-test-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("hb-compare-test-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "a.json") << run_a().dump();
   std::ofstream(dir / "b.json") << run_b().dump();

@@ -6,8 +6,9 @@
 // pass, three times in a row.
 //
 // Each gate builds go-server twice (incrementally after the first) and runs 2 scenarios x 6
-// rounds x 2 binaries: about a minute per gate on 2 CPUs, three when go-server builds afresh. So these tests only run
-// with HELLOBENCH_SAME_JOB_GATE=1 (`make test-gate-same-job`); elsewhere they skip, saying so.
+// rounds x 2 binaries: about a minute per gate on 2 CPUs, three when go-server builds afresh. So
+// these tests only run with HELLOBENCH_SAME_JOB_GATE=1 (`make test-gate-same-job`); elsewhere they
+// skip, saying so.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -81,7 +82,8 @@ void slow_candidate_down() {
   std::stringstream text;
   text << in.rdbuf();
   std::string source = text.str();
-  const std::string anchor = "func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {\n";
+  const std::string anchor =
+      "func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {\n";
   const std::size_t pos = source.find(anchor);
   ASSERT_NE(pos, std::string::npos)
       << "go-server/handlers.go no longer has `" << anchor

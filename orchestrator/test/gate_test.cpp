@@ -63,8 +63,9 @@ Outcome cli(std::vector<std::string> args) {
 
 class TempDir {
  public:
-  TempDir() : path_(fs::temp_directory_path() /
-                    ("hb-gate-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n_))) {
+  TempDir()
+      : path_(fs::temp_directory_path() /
+              ("hb-gate-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n_))) {
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -85,8 +86,8 @@ class TempDir {
 json hand_made_run(double cpu_factor = 1, double rps_factor = 1) {
   json doc = {{"schema", "hellobench/1"},
               {"started_at", "2026-12-01T10:00:00Z"},
-              {"environment", {{"git_commit", "c0ffee"}, {"cpu_model", "Test CPU"},
-                               {"kernel", "Linux 6.1"}}},
+              {"environment",
+               {{"git_commit", "c0ffee"}, {"cpu_model", "Test CPU"}, {"kernel", "Linux 6.1"}}},
               {"profile", {{"name", "quick"}}},
               {"servers", json::array()},
               {"trials", json::array()},
@@ -179,19 +180,19 @@ severty = "hard"
 
 TEST(GateRules, ABadSeverityAnUnknownServerOrScenarioNameTheField) {
   const std::string head = "[[rule]]\nname = \"r\"\nmetric = \"rps\"\nallowed_pct = 10\n";
-  expect_config_error(head + "scenario = \"hello\"\nseverity = \"fatal\"\n", "rules.toml:6:",
-                      "rule 'r'.severity: 'fatal' is not 'hard' or 'soft'");
-  expect_config_error(head + "scenario = \"helo\"\nseverity = \"soft\"\n", "rules.toml:5:",
-                      "rule 'r'.scenario: unknown scenario 'helo'");
+  expect_config_error(head + "scenario = \"hello\"\nseverity = \"fatal\"\n",
+                      "rules.toml:6:", "rule 'r'.severity: 'fatal' is not 'hard' or 'soft'");
+  expect_config_error(head + "scenario = \"helo\"\nseverity = \"soft\"\n",
+                      "rules.toml:5:", "rule 'r'.scenario: unknown scenario 'helo'");
   expect_config_error(head + "scenario = \"hello\"\nseverity = \"soft\"\nservers = [\"java\"]\n",
                       "rules.toml:7:", "rule 'r'.servers: unknown server 'java'");
-  expect_config_error(head + "severity = \"soft\"\n", "rules.toml:1:",
-                      "rule 'r': missing field 'scenario'");
+  expect_config_error(head + "severity = \"soft\"\n",
+                      "rules.toml:1:", "rule 'r': missing field 'scenario'");
 }
 
 TEST(GateRules, BadSyntaxNamesTheLine) {
-  expect_config_error("[[rule]]\nname = \"r\"\nallowed_pct = = 3\n", "rules.toml:3:",
-                      "TOML syntax");
+  expect_config_error("[[rule]]\nname = \"r\"\nallowed_pct = = 3\n",
+                      "rules.toml:3:", "TOML syntax");
 }
 
 TEST(GateRules, ARuleOnAScenarioTheGateDoesNotMeasureIsAnError) {
@@ -218,8 +219,8 @@ scenario = "hello-10k"
 allowed_pct = "ten"
 severity = "hard"
 )");
-  const Outcome o = cli({"gate", "--baseline", run.string(), "--candidate", run.string(),
-                         "--rules", rules.string()});
+  const Outcome o = cli(
+      {"gate", "--baseline", run.string(), "--candidate", run.string(), "--rules", rules.string()});
   EXPECT_EQ(o.code, kExitUsage);
   EXPECT_THAT(o.err, HasSubstr("broken.toml:6:"));
   EXPECT_THAT(o.err, HasSubstr("rule 'cpu'.allowed_pct: expected a number"));
@@ -240,8 +241,8 @@ TEST(GateCli, BothModesAtOnceIsBadUsage) {
 TEST(GateStored, ARunAgainstItselfPasses) {
   const TempDir dir;
   const fs::path run = dir.write("run.json", hand_made_run().dump());
-  const Outcome o = cli({"gate", "--baseline", run.string(), "--candidate", run.string(),
-                         "--rules", (kSource / "gate.toml").string()});
+  const Outcome o = cli({"gate", "--baseline", run.string(), "--candidate", run.string(), "--rules",
+                         (kSource / "gate.toml").string()});
   EXPECT_EQ(o.code, kExitOk) << o.out << o.err;
   EXPECT_THAT(o.out, HasSubstr("gate: PASS"));
   EXPECT_THAT(o.out, Not(HasSubstr("FAILED")));
@@ -252,8 +253,8 @@ TEST(GateStored, ADoctoredRunFailsNamingEachFailedRule) {
   const fs::path baseline = dir.write("baseline.json", hand_made_run().dump());
   // Throughput halved and CPU per request doubled, in every trial.
   const fs::path doctored = dir.write("doctored.json", hand_made_run(2.0, 0.5).dump());
-  const Outcome o = cli({"gate", "--baseline", baseline.string(), "--candidate",
-                         doctored.string(), "--rules", (kSource / "gate.toml").string()});
+  const Outcome o = cli({"gate", "--baseline", baseline.string(), "--candidate", doctored.string(),
+                         "--rules", (kSource / "gate.toml").string()});
   EXPECT_EQ(o.code, kExitFailure) << o.out << o.err;
   for (const char* server : {"cpp", "go", "rust"}) {
     // CPU per request is hard: it fails. Throughput is soft: it warns, and says so.
@@ -287,8 +288,8 @@ severity = "hard"
 )");
   const fs::path baseline = dir.write("baseline.json", hand_made_run().dump());
   const fs::path doctored = dir.write("doctored.json", hand_made_run(2.0, 0.5).dump());
-  const Outcome o = cli({"gate", "--baseline", baseline.string(), "--candidate",
-                         doctored.string(), "--rules", rules.string(), "--markdown"});
+  const Outcome o = cli({"gate", "--baseline", baseline.string(), "--candidate", doctored.string(),
+                         "--rules", rules.string(), "--markdown"});
   EXPECT_EQ(o.code, kExitFailure);
   EXPECT_THAT(o.out, HasSubstr("**failed** `cpu` (hard), go user: CPU us/req +100%"));
   EXPECT_THAT(o.out, HasSubstr("**failed** `rps` (hard), go hello"));

@@ -3,6 +3,8 @@
 // <script>, the history reads every run folder, and the page itself is checked in headless
 // Chromium (orchestrator/test/browser/dashboard.test.mjs) where node, the npm packages of
 // `make report-deps` and chromium are there; elsewhere that test skips and says why.
+#include "output/html.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,7 +13,6 @@
 #include <fstream>
 
 #include "output/history.hpp"
-#include "output/html.hpp"
 #include "output/results.hpp"
 
 namespace hellobench {
@@ -41,23 +42,34 @@ json hand_made_run() {
                  {"sentence", "a sentence"}}}}};
   const double cpu[] = {10, 11, 12, 13, 14, 15};
   for (int rep = 1; rep <= 6; ++rep) {
-    doc["trials"].push_back({{"server", "go"}, {"scenario", "hello-10k"}, {"repetition", rep},
-                             {"valid", true}, {"bound", "server"}, {"mode", "open"},
+    doc["trials"].push_back({{"server", "go"},
+                             {"scenario", "hello-10k"},
+                             {"repetition", rep},
+                             {"valid", true},
+                             {"bound", "server"},
+                             {"mode", "open"},
                              {"cpu_us_per_request", cpu[rep - 1]}});
   }
   for (const char* point : {"1 MB", "100 MB"}) {
-    doc["trials"].push_back({{"server", "go"}, {"scenario", "users-2k"}, {"sweep", "live-data"},
-                             {"point", point}, {"repetition", 1}, {"valid", true},
+    doc["trials"].push_back({{"server", "go"},
+                             {"scenario", "users-2k"},
+                             {"sweep", "live-data"},
+                             {"point", point},
+                             {"repetition", 1},
+                             {"valid", true},
                              {"rss_mean_kib", std::string(point) == "1 MB" ? 10240 : 163840}});
   }
-  doc["sweeps"].push_back({{"name", "live-data"},
-                           {"vary", "live_mb"},
-                           {"scenario", "users-2k"},
-                           {"points", {{{"label", "1 MB"}, {"value", "1"}},
-                                       {{"label", "100 MB"}, {"value", "100"}}}},
-                           {"capacity", json::object()}});
-  doc["builds"].push_back({{"server", "go"}, {"kind", "incremental"}, {"build_profile", "debug"},
-                           {"ok", true}, {"samples_s", {8.0, 9.0, 10.0}}});
+  doc["sweeps"].push_back(
+      {{"name", "live-data"},
+       {"vary", "live_mb"},
+       {"scenario", "users-2k"},
+       {"points", {{{"label", "1 MB"}, {"value", "1"}}, {{"label", "100 MB"}, {"value", "100"}}}},
+       {"capacity", json::object()}});
+  doc["builds"].push_back({{"server", "go"},
+                           {"kind", "incremental"},
+                           {"build_profile", "debug"},
+                           {"ok", true},
+                           {"samples_s", {8.0, 9.0, 10.0}}});
   return doc;
 }
 
@@ -107,7 +119,8 @@ TEST(Dashboard, ThePageInlinesEverythingAndCannotBeClosedEarly) {
   assets.style = "body{}";
   assets.script = "var s = '</script>';";
   assets.chart_library = "var Chart = {};\n//# sourceMappingURL=chart.umd.min.js.map";
-  const std::string page = render_dashboard(assets, dashboard_data(hand_made_run(), json::object()));
+  const std::string page =
+      render_dashboard(assets, dashboard_data(hand_made_run(), json::object()));
   EXPECT_THAT(page, HasSubstr("<title>hellobench: quick profile, 2026-12-01T10:00:00Z</title>"));
   EXPECT_THAT(page, HasSubstr("<style>\nbody{}\n</style>"));
   EXPECT_THAT(page, Not(HasSubstr("</script><script>alert(1)")));

@@ -1,10 +1,11 @@
 // `hellobench compare A B`.
+#include "output/compare.hpp"
+
 #include <fmt/format.h>
 
 #include "analysis/summary.hpp"
 #include "cli.hpp"
 #include "commands/common.hpp"
-#include "output/compare.hpp"
 #include "output/results.hpp"
 
 namespace hellobench {
@@ -35,9 +36,9 @@ int command_compare(const Options& options, std::FILE* out) {
   nlohmann::json comparison = compare_results(a, b, compare);
   comparison["a"]["file"] = options.compare_files.at(0);
   comparison["b"]["file"] = options.compare_files.at(1);
-  fmt::print(out, "{}",
-             options.markdown ? render_compare_markdown(comparison)
-                              : render_compare_text(comparison));
+  fmt::print(
+      out, "{}",
+      options.markdown ? render_compare_markdown(comparison) : render_compare_text(comparison));
   return kExitOk;
 }
 

@@ -69,9 +69,10 @@ int same_job_gate(const Options& options, const Config& config, const GateRules&
   ProfileConfig profile = gate_profile(rules);
   if (options.repetitions > 0) profile.repetitions = options.repetitions;
   if (profile.scenarios.empty()) {
-    throw ConfigError(fmt::format("{}: [measure].scenarios is empty: the same-job gate would "
-                                  "measure nothing",
-                                  rules.file.string()));
+    throw ConfigError(
+        fmt::format("{}: [measure].scenarios is empty: the same-job gate would "
+                    "measure nothing",
+                    rules.file.string()));
   }
   const auto scenarios = select_scenarios(config, profile, "");
 
@@ -88,8 +89,8 @@ int same_job_gate(const Options& options, const Config& config, const GateRules&
   TemporaryWork cleanup{repo, work / "baseline-src", options.work_dir.empty()};
 
   const auto started = SystemClock::now();
-  const fs::path runs = options.out.empty() ? config.base_dir / "results" / "gate"
-                                            : fs::absolute(options.out);
+  const fs::path runs =
+      options.out.empty() ? config.base_dir / "results" / "gate" : fs::absolute(options.out);
   const fs::path run_dir = create_run_dir(runs, started);
   Progress progress;
   progress.note(fmt::format("gate: baseline {} ({}), candidate the working tree; run folder {}",
@@ -124,8 +125,9 @@ int same_job_gate(const Options& options, const Config& config, const GateRules&
                  {"baseline_commit", commit},
                  {"baseline_label", label},
                  {"rules_file", rules.file.string()},
-                 {"order", "counterbalanced: baseline first in odd rounds, candidate first in "
-                           "even rounds"}};
+                 {"order",
+                  "counterbalanced: baseline first in odd rounds, candidate first in "
+                  "even rounds"}};
   save(run_dir, doc);
 
   // Round by round, with the order within each pair counterbalanced (A B in odd rounds, B A in

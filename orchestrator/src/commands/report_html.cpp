@@ -24,9 +24,10 @@ int command_report_html(const Options& options, std::FILE* out) {
   if (results_file.empty()) {
     results_file = latest_results(runs);
     if (results_file.empty()) {
-      throw UsageError(fmt::format("report --html: no results.json under {} (run `make bench` "
-                                   "first, or name a results file)",
-                                   runs.string()));
+      throw UsageError(
+          fmt::format("report --html: no results.json under {} (run `make bench` "
+                      "first, or name a results file)",
+                      runs.string()));
     }
   }
   const nlohmann::json results = read_results(results_file);

@@ -113,34 +113,35 @@ GateCheck judge_change(const Metric& metric, double allowed_pct, double ratio, d
     return metric.lower_is_better ? x > bound : x < bound;
   };
   const std::string change = percent_change(ratio);
-  const std::string interval =
-      exact ? "exact" : fmt::format("[{}, {}], {:.3g}% coverage", percent_change(low),
-                                    percent_change(high), coverage * 100);
+  const std::string interval = exact
+                                   ? "exact"
+                                   : fmt::format("[{}, {}], {:.3g}% coverage", percent_change(low),
+                                                 percent_change(high), coverage * 100);
   const std::string allowed = allowed_text(metric, allowed_pct);
   if (!worse_than(ratio, limit)) {
     c.verdict = kGatePass;
-    c.reason = fmt::format("{} {} ({}) is within the allowed {}", metric.label, change, interval,
-                           allowed);
+    c.reason =
+        fmt::format("{} {} ({}) is within the allowed {}", metric.label, change, interval, allowed);
     return c;
   }
   const bool interval_worse = metric.lower_is_better ? low > 1 : high < 1;
   if (exact || (interval_worse && coverage >= kMinDecidingCoverage)) {
     c.verdict = kGateRegression;
-    c.reason = fmt::format("{} {} ({}): worse than the allowed {}", metric.label, change,
-                           interval, allowed);
+    c.reason = fmt::format("{} {} ({}): worse than the allowed {}", metric.label, change, interval,
+                           allowed);
     return c;
   }
   c.verdict = kGateUnclear;
   c.reason = fmt::format(
-      "{} {} is beyond the allowed {}, but {} ({}): not called a regression", metric.label,
-      change, allowed,
+      "{} {} is beyond the allowed {}, but {} ({}): not called a regression", metric.label, change,
+      allowed,
       interval_worse ? "the interval's coverage is under 90%" : "the interval reaches no change",
       interval);
   return c;
 }
 
-json judge_same_job(const json& doc, const GateRules& rules, const std::vector<std::string>& servers,
-                    const std::string& baseline_label) {
+json judge_same_job(const json& doc, const GateRules& rules,
+                    const std::vector<std::string>& servers, const std::string& baseline_label) {
   const Figures figures(doc);
   json verdict = {{"mode", "same-job"},
                   {"rules_file", rules.file.string()},
@@ -158,10 +159,16 @@ json judge_same_job(const json& doc, const GateRules& rules, const std::vector<s
       if (cand.exact && basel.exact) {
         // File sizes: one exact figure a side (Figures' exact ratio).
         const Estimate e = figures.ratio(sel, server, base);
-        const GateCheck c = judge_change(*rule.metric, rule.allowed_pct, e.value, e.low, e.high,
-                                         1, /*exact=*/true);
-        row.update({{"ratio", e.value}, {"low", e.low}, {"high", e.high}, {"coverage", 1},
-                    {"method", "exact"}, {"n", 1}, {"paired", false}, {"verdict", c.verdict},
+        const GateCheck c =
+            judge_change(*rule.metric, rule.allowed_pct, e.value, e.low, e.high, 1, /*exact=*/true);
+        row.update({{"ratio", e.value},
+                    {"low", e.low},
+                    {"high", e.high},
+                    {"coverage", 1},
+                    {"method", "exact"},
+                    {"n", 1},
+                    {"paired", false},
+                    {"verdict", c.verdict},
                     {"reason", c.reason}});
       } else if (pairs.candidate.empty()) {
         row["verdict"] = kGateNotMeasured;
@@ -174,15 +181,16 @@ json judge_same_job(const json& doc, const GateRules& rules, const std::vector<s
         // not held, say) drops its round, never the pairing of the others.
         const stats::PairedInterval p =
             stats::paired_ratio(pairs.candidate, pairs.baseline, kTargetCoverage);
-        const GateCheck c = judge_change(*rule.metric, rule.allowed_pct, p.estimate, p.low,
-                                         p.high, p.coverage, false);
+        const GateCheck c = judge_change(*rule.metric, rule.allowed_pct, p.estimate, p.low, p.high,
+                                         p.coverage, false);
         std::string reason = c.reason;
-        const std::size_t rounds = std::max(cand.values.size() + cand.invalid,
-                                            basel.values.size() + basel.invalid);
+        const std::size_t rounds =
+            std::max(cand.values.size() + cand.invalid, basel.values.size() + basel.invalid);
         if (pairs.candidate.size() < rounds) {
-          reason += fmt::format(" ({} of {} rounds paired: the others lack a valid trial of "
-                                "one binary)",
-                                pairs.candidate.size(), rounds);
+          reason += fmt::format(
+              " ({} of {} rounds paired: the others lack a valid trial of "
+              "one binary)",
+              pairs.candidate.size(), rounds);
         }
         row.update({{"ratio", p.estimate},
                     {"low", p.low},
@@ -298,9 +306,10 @@ std::string summary_line(const json& verdict) {
 
 std::string render_gate_text(const json& verdict) {
   std::string out = header(verdict) + "\n";
-  for (const json& w : member(verdict, "warnings")) out += "warning: " + w.get<std::string>() + "\n";
-  std::vector<std::vector<std::string>> table = {
-      {"rule", "server", "where", "metric", "severity", "allowed", "change", "interval", "verdict"}};
+  for (const json& w : member(verdict, "warnings"))
+    out += "warning: " + w.get<std::string>() + "\n";
+  std::vector<std::vector<std::string>> table = {{"rule", "server", "where", "metric", "severity",
+                                                  "allowed", "change", "interval", "verdict"}};
   for (const json& row : verdict["rows"]) {
     table.push_back({row.value("rule", ""), row.value("server", ""), figure_where(row),
                      row.value("label", ""), row.value("severity", ""), row.value("allowed", ""),
@@ -333,7 +342,8 @@ std::string render_gate_text(const json& verdict) {
 
 std::string render_gate_markdown(const json& verdict) {
   std::string md = "## hellobench gate\n\n" + header(verdict) + "\n\n";
-  for (const json& w : member(verdict, "warnings")) md += "- warning: " + w.get<std::string>() + "\n";
+  for (const json& w : member(verdict, "warnings"))
+    md += "- warning: " + w.get<std::string>() + "\n";
   md += "\n| rule | server | where | metric | severity | allowed | change | interval | verdict |\n";
   md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const json& row : verdict["rows"]) {

@@ -70,7 +70,8 @@ class RuleReader {
     const toml::node* node = table.get(key);
     if (!node) return {};
     const toml::array* array = node->as_array();
-    if (!array) fail(node->source(), fmt::format("{}.{}: expected an array of strings", context, key));
+    if (!array)
+      fail(node->source(), fmt::format("{}.{}: expected an array of strings", context, key));
     std::vector<std::string> out;
     for (const toml::node& item : *array) {
       if (!item.is_string()) {
@@ -135,8 +136,8 @@ GateRules parse_gate_rules(const std::string& text, const fs::path& file, const 
     for (std::size_t i = 0; i < m.scenarios.size(); ++i) {
       if (std::find(known.begin(), known.end(), m.scenarios[i]) == known.end()) {
         r.fail((*t->get("scenarios")->as_array())[i].source(),
-               fmt::format("[measure].scenarios: unknown scenario '{}' (known: {})",
-                           m.scenarios[i], fmt::join(known, ", ")));
+               fmt::format("[measure].scenarios: unknown scenario '{}' (known: {})", m.scenarios[i],
+                           fmt::join(known, ", ")));
       }
     }
   }
@@ -167,13 +168,13 @@ GateRules parse_gate_rules(const std::string& text, const fs::path& file, const 
     const std::string context = fmt::format("rule '{}'", rule.name);
     for (const GateRule& other : rules.rules) {
       if (other.name == rule.name) {
-        r.fail(t.source(), fmt::format("{}: a rule of that name exists already (at {})", context,
-                                       other.where));
+        r.fail(t.source(),
+               fmt::format("{}: a rule of that name exists already (at {})", context, other.where));
       }
     }
-    r.only_keys(t, context,
-                {"name", "metric", "servers", "scenario", "allowed_pct", "stored_allowed_pct",
-                 "severity"});
+    r.only_keys(
+        t, context,
+        {"name", "metric", "servers", "scenario", "allowed_pct", "stored_allowed_pct", "severity"});
     const std::string metric = r.string(t, "metric", context, true).value();
     rule.metric = find_metric(metric);
     if (!rule.metric || (rule.metric->source != MetricSource::trials &&
@@ -189,8 +190,8 @@ GateRules parse_gate_rules(const std::string& text, const fs::path& file, const 
       if (std::find(known_servers.begin(), known_servers.end(), rule.servers[i]) ==
           known_servers.end()) {
         r.fail((*t.get("servers")->as_array())[i].source(),
-               fmt::format("{}.servers: unknown server '{}' (known: {})", context,
-                           rule.servers[i], fmt::join(known_servers, ", ")));
+               fmt::format("{}.servers: unknown server '{}' (known: {})", context, rule.servers[i],
+                           fmt::join(known_servers, ", ")));
       }
     }
     const auto scenario = r.string(t, "scenario", context, false);
@@ -214,9 +215,9 @@ GateRules parse_gate_rules(const std::string& text, const fs::path& file, const 
     }
     rule.allowed_pct = r.number(t, "allowed_pct", context, true).value();
     if (rule.allowed_pct < 0 || rule.allowed_pct >= 1000) {
-      r.fail(t.get("allowed_pct")->source(),
-             fmt::format("{}.allowed_pct: {} is out of range (0 to 1000)", context,
-                         rule.allowed_pct));
+      r.fail(
+          t.get("allowed_pct")->source(),
+          fmt::format("{}.allowed_pct: {} is out of range (0 to 1000)", context, rule.allowed_pct));
     }
     if (!rule.metric->lower_is_better && rule.allowed_pct >= 100) {
       r.fail(t.get("allowed_pct")->source(),

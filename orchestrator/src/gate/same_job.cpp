@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-
 #include <unistd.h>
 
 #include <fstream>
@@ -126,9 +125,9 @@ fs::path build_release(const ServerConfig& server, const fs::path& source_dir,
   const std::optional<BuildRecipe>& recipe =
       server.build.release ? server.build.release : server.build.debug;
   if (!recipe) {
-    throw ConfigError(fmt::format(
-        "server '{}' has no [server.build.release] recipe, so the gate cannot build it",
-        server.name));
+    throw ConfigError(
+        fmt::format("server '{}' has no [server.build.release] recipe, so the gate cannot build it",
+                    server.name));
   }
   fs::create_directories(build_dir);
   fs::create_directories(log_dir);
@@ -150,8 +149,7 @@ fs::path build_release(const ServerConfig& server, const fs::path& source_dir,
       if (!r.ok()) {
         throw std::runtime_error(fmt::format(
             "building {} from {}: `{}` failed with status {} (log: {})", server.name,
-            source_dir.string(), fmt::join(r.argv, " "), r.exit_status,
-            r.stderr_path.string()));
+            source_dir.string(), fmt::join(r.argv, " "), r.exit_status, r.stderr_path.string()));
       }
     }
   };
@@ -165,8 +163,8 @@ fs::path build_release(const ServerConfig& server, const fs::path& source_dir,
   run(recipe->build, "build");
   const fs::path binary = expand(recipe->binary, vars);
   if (!fs::exists(binary)) {
-    throw std::runtime_error(fmt::format("building {}: the build left no binary at {}",
-                                         server.name, binary.string()));
+    throw std::runtime_error(
+        fmt::format("building {}: the build left no binary at {}", server.name, binary.string()));
   }
   return binary;
 }

@@ -31,9 +31,7 @@ struct Group {
   bool operator==(const Group& o) const {
     return std::tie(scenario, sweep, point) == std::tie(o.scenario, o.sweep, o.point);
   }
-  std::string name() const {
-    return sweep.empty() ? scenario : fmt::format("{}@{}", sweep, point);
-  }
+  std::string name() const { return sweep.empty() ? scenario : fmt::format("{}@{}", sweep, point); }
 };
 
 std::vector<Group> trial_groups(const json& results) {
@@ -203,8 +201,8 @@ Change unpaired_change(const Figures& a, const std::string& server_a, const Figu
 
 const std::vector<std::string>& default_compare_metrics() {
   static const std::vector<std::string> names = {
-      "rps", "p50_us", "p99_us", "cpu_us_per_request", "rss_mean_kib", "rss_peak_kib",
-      "startup_ms"};
+      "rps",          "p50_us",       "p99_us",    "cpu_us_per_request",
+      "rss_mean_kib", "rss_peak_kib", "startup_ms"};
   return names;
 }
 
@@ -392,11 +390,11 @@ std::string render_compare_text(const json& comparison) {
         {"server", "where", "A", "B", "B/A", "interval", "coverage", ""}};
     for (const json* r : rows) {
       const json& c = (*r)["change"];
-      table.push_back({r->value("server", ""), r->value("group", ""), value_cell((*r)["a"]),
-                       value_cell((*r)["b"]),
-                       c.value("measured", false) ? percent_change(c["ratio"].get<double>())
-                                                  : "not compared",
-                       change_interval_cell(c), coverage_cell(c), c.value("mark", "")});
+      table.push_back(
+          {r->value("server", ""), r->value("group", ""), value_cell((*r)["a"]),
+           value_cell((*r)["b"]),
+           c.value("measured", false) ? percent_change(c["ratio"].get<double>()) : "not compared",
+           change_interval_cell(c), coverage_cell(c), c.value("mark", "")});
     }
     std::vector<std::size_t> widths(table.front().size(), 0);
     for (const auto& line : table) {
@@ -443,13 +441,13 @@ std::string render_compare_markdown(const json& comparison) {
     for (const json* r : rows) {
       const json& c = (*r)["change"];
       const std::string mark = c.value("mark", "");
-      md += fmt::format(
-          "| {} | {} | {} | {} | {} | {} | {} | {} |\n", r->value("server", ""),
-          r->value("group", ""), value_cell((*r)["a"]), value_cell((*r)["b"]),
-          c.value("measured", false) ? percent_change(c["ratio"].get<double>())
-                                     : "not compared: " + c.value("why_not", std::string()),
-          change_interval_cell(c), coverage_cell(c),
-          mark == "worse" || mark == "better" ? "**" + mark + "**" : mark);
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", r->value("server", ""),
+                        r->value("group", ""), value_cell((*r)["a"]), value_cell((*r)["b"]),
+                        c.value("measured", false)
+                            ? percent_change(c["ratio"].get<double>())
+                            : "not compared: " + c.value("why_not", std::string()),
+                        change_interval_cell(c), coverage_cell(c),
+                        mark == "worse" || mark == "better" ? "**" + mark + "**" : mark);
     }
   }
   for (const char* side : {"only_in_a", "only_in_b"}) {

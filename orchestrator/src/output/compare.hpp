@@ -28,14 +28,14 @@ namespace hellobench {
 struct Change {
   bool measured = false;
   std::string why_not;
-  double ratio = 0;      // median(B) / median(A) (file sizes: exact)
-  double low = 0;        // interval of the ratio
+  double ratio = 0;  // median(B) / median(A) (file sizes: exact)
+  double low = 0;    // interval of the ratio
   double high = 0;
-  double coverage = 0;   // stated lower bound (Bonferroni); 1 for exact figures
+  double coverage = 0;  // stated lower bound (Bonferroni); 1 for exact figures
   double coverage_if_independent = 0;
-  std::string method;    // "order-statistic, Bonferroni", "exact", "search brackets"
+  std::string method;  // "order-statistic, Bonferroni", "exact", "search brackets"
   std::size_t n_a = 0, n_b = 0;
-  std::string mark;      // "~", "?", "better", "worse"
+  std::string mark;  // "~", "?", "better", "worse"
   nlohmann::json to_json() const;
 };
 

@@ -89,7 +89,8 @@ json collect_history(const fs::path& runs_root) {
     for (const json& t : member(doc, "trials")) {
       if (t.contains("sweep") && !t["sweep"].is_null()) continue;
       const std::string s = t.value("scenario", "");
-      if (std::find(scenarios.begin(), scenarios.end(), s) == scenarios.end()) scenarios.push_back(s);
+      if (std::find(scenarios.begin(), scenarios.end(), s) == scenarios.end())
+        scenarios.push_back(s);
     }
     for (const std::string& scenario : scenarios) {
       for (const std::string& name : history_metric_names()) {

@@ -61,11 +61,20 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -96,20 +105,21 @@ json estimate_for(const Figures& figures, const Selection& sel, const std::strin
 json run_block(const json& results) {
   const json& env = member(results, "environment");
   const json& profile = member(results, "profile");
-  return {{"started_at", results.value("started_at", json())},
-          {"finished_at", results.value("finished_at", json())},
-          {"complete", results.value("complete", false)},
-          {"commit", env.value("git_commit", json())},
-          {"dirty", env.value("git_dirty", false)},
-          {"profile", profile.value("name", env.value("profile", json()))},
-          {"repetitions", profile.value("repetitions", json())},
-          {"window_s", profile.value("window_s", json())},
-          {"warmup_s", profile.value("warmup_s", json())},
-          {"hellobench_version", env.value("hellobench_version", json())},
-          {"failures", member(results, "failures").is_array() ? results["failures"] : json::array()},
-          {"rules_bent", member(results, "rules_bent").is_array() ? results["rules_bent"]
-                                                                  : json::array()},
-          {"claims_note", results.value("claims_note", json())}};
+  return {
+      {"started_at", results.value("started_at", json())},
+      {"finished_at", results.value("finished_at", json())},
+      {"complete", results.value("complete", false)},
+      {"commit", env.value("git_commit", json())},
+      {"dirty", env.value("git_dirty", false)},
+      {"profile", profile.value("name", env.value("profile", json()))},
+      {"repetitions", profile.value("repetitions", json())},
+      {"window_s", profile.value("window_s", json())},
+      {"warmup_s", profile.value("warmup_s", json())},
+      {"hellobench_version", env.value("hellobench_version", json())},
+      {"failures", member(results, "failures").is_array() ? results["failures"] : json::array()},
+      {"rules_bent",
+       member(results, "rules_bent").is_array() ? results["rules_bent"] : json::array()},
+      {"claims_note", results.value("claims_note", json())}};
 }
 
 json environment_block(const json& results) {
@@ -128,9 +138,9 @@ json environment_block(const json& results) {
   add("host", env.value("hostname", json()));
   const json& sets = member(env, "cpu_sets");
   if (!sets.empty()) {
-    add("CPU sets", fmt::format("server {}, generator {}, orchestrator {}",
-                                member(sets, "server").dump(), member(sets, "generator").dump(),
-                                member(sets, "orchestrator").dump()));
+    add("CPU sets",
+        fmt::format("server {}, generator {}, orchestrator {}", member(sets, "server").dump(),
+                    member(sets, "generator").dump(), member(sets, "orchestrator").dump()));
   }
   add("server threads", env.value("server_threads", json()));
   add("build jobs", env.value("build_jobs", json()));
@@ -149,28 +159,30 @@ json servers_block(const json& results) {
   json out = json::array();
   for (const json& s : member(results, "servers")) {
     const json& b = member(s, "binary");
-    out.push_back({{"name", s.value("name", "")},
-                   {"label", s.value("label", s.value("name", ""))},
-                   {"language", s.value("language", "")},
-                   {"tuning", s.value("tuning", "")},
-                   {"binary_bytes", b.value("bytes", json())},
-                   {"stripped_bytes", b.value("stripped_bytes", json())},
-                   {"shared_libraries", member(b, "shared_libraries").is_array()
-                                            ? b["shared_libraries"]
-                                            : json::array()}});
+    out.push_back(
+        {{"name", s.value("name", "")},
+         {"label", s.value("label", s.value("name", ""))},
+         {"language", s.value("language", "")},
+         {"tuning", s.value("tuning", "")},
+         {"binary_bytes", b.value("bytes", json())},
+         {"stripped_bytes", b.value("stripped_bytes", json())},
+         {"shared_libraries",
+          member(b, "shared_libraries").is_array() ? b["shared_libraries"] : json::array()}});
   }
   return out;
 }
 
 json verify_block(const json& results) {
   const json& verify = member(results, "verify");
-  json out = {{"passed", verify.value("passed", json())}, {"servers", json::array()},
+  json out = {{"passed", verify.value("passed", json())},
+              {"servers", json::array()},
               {"parity_failures", json::array()}};
   for (const auto& [name, v] : member(verify, "servers").items()) {
     json failed = json::array();
     for (const json& c : member(v, "checks")) {
       if (!c.value("passed", false)) {
-        failed.push_back(fmt::format("{}: {}", c.value("name", ""), text_of(c.value("detail", json()))));
+        failed.push_back(
+            fmt::format("{}: {}", c.value("name", ""), text_of(c.value("detail", json()))));
       }
     }
     out["servers"].push_back({{"name", name},
@@ -191,9 +203,9 @@ json claims_block(const json& results) {
   json out = json::array();
   for (const json& c : member(results, "claims")) {
     json claim = json::object();
-    for (const char* key : {"id", "text", "verdict", "sentence", "reason", "article", "article_unit",
-                            "unit", "comparison", "side", "threshold", "measured", "scope",
-                            "not_measured", "regime", "metric"}) {
+    for (const char* key : {"id", "text", "verdict", "sentence", "reason", "article",
+                            "article_unit", "unit", "comparison", "side", "threshold", "measured",
+                            "scope", "not_measured", "regime", "metric"}) {
       if (c.contains(key)) claim[key] = c[key];
     }
     claim["parts"] = json::array();
@@ -212,8 +224,8 @@ json claims_block(const json& results) {
 
 const std::vector<std::string>& scenario_metrics() {
   static const std::vector<std::string> names = {
-      "rps",     "cpu_us_per_request", "rss_mean_kib", "rss_peak_kib", "p50_us",
-      "p90_us",  "p99_us",             "p999_us",      "overhead_share"};
+      "rps",     "cpu_us_per_request", "rss_mean_kib", "rss_peak_kib", "p50_us", "p90_us", "p99_us",
+      "p999_us", "overhead_share"};
   return names;
 }
 
@@ -226,8 +238,11 @@ json scenarios_block(const json& results, const Figures& figures) {
     if (std::find(order.begin(), order.end(), s) == order.end()) order.push_back(s);
   }
   for (const std::string& scenario : order) {
-    json block = {{"name", scenario}, {"metrics", json::array()}, {"trials", 0},
-                  {"valid", 0}, {"loadgen_bound", 0}};
+    json block = {{"name", scenario},
+                  {"metrics", json::array()},
+                  {"trials", 0},
+                  {"valid", 0},
+                  {"loadgen_bound", 0}};
     for (const json& t : member(results, "trials")) {
       if (t.value("scenario", "") != scenario || (t.contains("sweep") && !t["sweep"].is_null()))
         continue;
@@ -393,7 +408,9 @@ json builds_block(const json& results, const Figures& figures) {
       }
       json& points = curves[loop][e["server"].get<std::string>()];
       if (points.is_null()) points = json::array();
-      points.push_back({{"x", size}, {"value", e["value"]}, {"low", e["interval"][0]},
+      points.push_back({{"x", size},
+                        {"value", e["value"]},
+                        {"low", e["interval"][0]},
                         {"high", e["interval"][1]}});
     }
   }
@@ -423,8 +440,8 @@ fs::path default_template_dir() {
 fs::path find_chart_library(const fs::path& bin_dir) {
   if (const char* file = std::getenv("HELLOBENCH_CHART_JS"); file && *file) return file;
   const fs::path relative = fs::path("node_modules") / "chart.js" / "dist" / "chart.umd.min.js";
-  for (const fs::path& base : {bin_dir / ".." / "report",
-                               fs::path(HELLOBENCH_SOURCE_DIR) / "build" / "report"}) {
+  for (const fs::path& base :
+       {bin_dir / ".." / "report", fs::path(HELLOBENCH_SOURCE_DIR) / "build" / "report"}) {
     std::error_code ec;
     if (fs::exists(base / relative, ec)) return fs::weakly_canonical(base / relative, ec);
   }
@@ -436,9 +453,10 @@ DashboardAssets load_dashboard_assets(const fs::path& template_dir, const fs::pa
   for (const char* name : {"dashboard.html", "dashboard.css", "dashboard.js"}) {
     std::error_code ec;
     if (!fs::exists(template_dir / name, ec)) {
-      throw UsageError(fmt::format("the dashboard template {} is missing (set "
-                                   "HELLOBENCH_REPORT_TEMPLATE to orchestrator/report)",
-                                   (template_dir / name).string()));
+      throw UsageError(
+          fmt::format("the dashboard template {} is missing (set "
+                      "HELLOBENCH_REPORT_TEMPLATE to orchestrator/report)",
+                      (template_dir / name).string()));
     }
   }
   a.page = read_text(template_dir / "dashboard.html");
