@@ -1,0 +1,3 @@
+module hellobench/go-server/minimal
+
+go 1.26
