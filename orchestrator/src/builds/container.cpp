@@ -299,8 +299,10 @@ json smallest_image(const ContainerEngine& engine, const std::string& server,
   // Runnable: it starts in the image and says it is listening.
   const std::string name = fmt::format("hellobench-smallest-{}-{}", server, ::getpid());
   ProcessSpec spec;
-  spec.argv = with(engine.engine, {"run", "--rm", "--network", "host", "--name", name, tag,
-                                   "--port", "0", "--bind", "127.0.0.1", "--threads", "1"});
+  // The build options hold what running needs too: host network, ulimits within the limits.
+  spec.argv = with(engine.engine, {"run", "--rm", "--name", name});
+  spec.argv.insert(spec.argv.end(), engine.build_options.begin(), engine.build_options.end());
+  spec.argv = with(spec.argv, {tag, "--port", "0", "--bind", "127.0.0.1", "--threads", "1"});
   spec.stdout_path = log_dir / (server + "-run.stdout");
   spec.stderr_path = log_dir / (server + "-run.stderr");
   try {

@@ -378,7 +378,8 @@ void run_ci(const SizeContext& c, const ServiceBuildOptions& options, int sample
 json row_json(const LoopRow& row, const SizeContext& c, int jobs) {
   json out = {{"server", c.language->name},
               {"service", "generated"},
-              {"kind", row.loop},
+              // `kind` tells these rows from the hello servers' (clean, incremental, ci...).
+              {"kind", "generated"},
               {"loop", row.loop},
               {"build_profile", row.build_profile},
               {"size_modules", c.size},
