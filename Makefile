@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin:$(HOME)/.cargo/bin
 
-.PHONY: all setup configure servers test bench bench-servers microbench microbench-json format clean help
+.PHONY: all setup configure servers test bench bench-builds bench-servers microbench microbench-json format clean help
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -42,6 +42,11 @@ test: all
 
 bench: all
 	$(BUILD)/bin/hellobench run --profile $(PROFILE)
+
+# Every build loop on the generated services (native, CI, container) at the smallest size, and
+# the hello servers' dev and CI builds: the build claims' own run (tens of minutes on 2 cores).
+bench-builds: all
+	$(BUILD)/bin/hellobench run --profile builds
 
 bench-servers: all
 	bash bench/servers-cpu.sh
