@@ -8,8 +8,9 @@
 //! then the allocator costs one relaxed atomic load more than the system allocator).
 //!
 //! With `HELLOBENCH_MICROBENCH_OUT=FILE` the run also writes FILE (atomically: a temporary file
-//! in the same folder, then a rename) in the `hellobench-microbench/1` shape, `ns_per_op` being
-//! criterion's median estimate read from its `new/estimates.json`.
+//! in the same folder, then a rename) in the `hellobench-microbench/1` shape: `samples_ns_per_op`
+//! is the ns/op of each of criterion's samples (its `new/sample.json`: each sample's time over
+//! its iterations), `ns_per_op` their median (criterion's own median estimate).
 //!
 //!     HELLOBENCH_MICROBENCH_OUT=/tmp/rust.json cargo bench --locked --bench json
 //!     cargo bench --locked --bench json -- --warm-up-time 1 --measurement-time 2   # quicker
@@ -193,6 +194,7 @@ struct Row {
     payload: &'static str,
     operation: &'static str,
     ns_per_op: f64,
+    samples_ns_per_op: Vec<f64>,
     bytes_per_op: u64,
     allocs_per_op: u64,
     iterations: u64,
@@ -223,29 +225,76 @@ fn criterion_home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/criterion"))
 }
 
-/// Criterion's median (ns) and its total iterations for one benchmark, if it ran in this
-/// process (its estimates were written after `started`).
-fn criterion_result(home: &Path, case: &Case, started: SystemTime) -> Option<(f64, u64)> {
-    let dir = home.join(case.operation).join(case.payload).join("new");
-    let estimates_path = dir.join("estimates.json");
-    let fresh = std::fs::metadata(&estimates_path)
+/// One benchmark's figures from criterion's `new/sample.json`.
+struct Measured {
+    /// ns/op of each sample (its time over its iterations), to 0.1 ns, in criterion's order.
+    samples_ns_per_op: Vec<f64>,
+    /// The median of the samples (of criterion's per-sample averages, as its median estimate).
+    ns_per_op: f64,
+    /// The iterations of all samples together.
+    iterations: u64,
+}
+
+fn round_tenth(ns: f64) -> f64 {
+    (ns * 10.0).round() / 10.0
+}
+
+/// The middle sample, or the mean of the middle two (as the orchestrator computes a median).
+fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// ns/op of each sample of a criterion `sample.json` (`iters` and `times` side by side, times in
+/// ns); None when the two do not match up or a sample has no iterations.
+fn samples_from(sample: &serde_json::Value) -> Option<(Vec<f64>, u64)> {
+    let numbers = |key: &str| -> Option<Vec<f64>> {
+        sample[key]
+            .as_array()?
+            .iter()
+            .map(serde_json::Value::as_f64)
+            .collect()
+    };
+    let (iters, times) = (numbers("iters")?, numbers("times")?);
+    if iters.is_empty() || iters.len() != times.len() || iters.iter().any(|&i| !(i > 0.0)) {
+        return None;
+    }
+    let samples = iters
+        .iter()
+        .zip(&times)
+        .map(|(i, t)| round_tenth(t / i))
+        .collect();
+    Some((samples, iters.iter().sum::<f64>() as u64))
+}
+
+/// Criterion's samples of one benchmark, if it ran in this process (its `sample.json` was
+/// written after `started`).
+fn criterion_result(home: &Path, case: &Case, started: SystemTime) -> Option<Measured> {
+    let sample_path = home
+        .join(case.operation)
+        .join(case.payload)
+        .join("new")
+        .join("sample.json");
+    let fresh = std::fs::metadata(&sample_path)
         .and_then(|m| m.modified())
         .is_ok_and(|modified| modified >= started);
     if !fresh {
         return None;
     }
-    let read = |path: PathBuf| -> Option<serde_json::Value> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
-    };
-    let estimates = read(estimates_path)?;
-    let median = estimates["median"]["point_estimate"].as_f64()?;
-    let sample = read(dir.join("sample.json"))?;
-    let iterations = sample["iters"]
-        .as_array()?
-        .iter()
-        .filter_map(serde_json::Value::as_f64)
-        .sum::<f64>();
-    Some((median, iterations as u64))
+    let sample: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(sample_path).ok()?).ok()?;
+    let (samples_ns_per_op, iterations) = samples_from(&sample)?;
+    Some(Measured {
+        ns_per_op: round_tenth(median(&samples_ns_per_op)),
+        samples_ns_per_op,
+        iterations,
+    })
 }
 
 /// `rustc --version` of the toolchain cargo runs: `$RUSTC`, else the `rustc` beside `$CARGO`
@@ -314,16 +363,17 @@ fn main() -> ExitCode {
     let mut rows = Vec::new();
     for case in &cases {
         match criterion_result(&home, case, started) {
-            Some((ns_per_op, iterations)) => rows.push(Row {
+            Some(measured) => rows.push(Row {
                 payload: case.payload,
                 operation: case.operation,
-                ns_per_op,
+                ns_per_op: measured.ns_per_op,
+                samples_ns_per_op: measured.samples_ns_per_op,
                 bytes_per_op: case.bytes_per_op.round() as u64,
                 allocs_per_op: case.allocs_per_op.round() as u64,
-                iterations,
+                iterations: measured.iterations,
             }),
             None => eprintln!(
-                "json bench: no criterion estimate of {}/{} from this run in {} (filtered out, \
+                "json bench: no criterion samples of {}/{} from this run in {} (filtered out, \
                  or not run in benchmark mode): left out of {}",
                 case.operation,
                 case.payload,
