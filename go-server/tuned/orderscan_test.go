@@ -205,3 +205,30 @@ func scanOrderWith(s *orderScanner) {
 		s.skipSpace()
 	}
 }
+
+// BenchmarkParseOrder compares scanOrder with the stock tier's json.Unmarshal and checks on
+// the contract's payloads.
+func BenchmarkParseOrder(b *testing.B) {
+	for _, name := range []string{"order-10", "order-100"} {
+		payload, err := os.ReadFile(filepath.Join("..", "..", "contract", "payloads", name+".json"))
+		if err != nil {
+			b.Skip(err)
+		}
+		b.Run(name+"/encoding-json", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, v := referenceScan(payload); v != orderValid {
+					b.Fatal(verdictNames[v])
+				}
+			}
+		})
+		b.Run(name+"/scanner", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, v := scanLikeTheHandler(payload); v != orderValid {
+					b.Fatal(verdictNames[v])
+				}
+			}
+		})
+	}
+}
