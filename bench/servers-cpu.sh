@@ -9,15 +9,18 @@
 # table shows medians over REPS rounds, plus the lowest and highest sample.
 #
 # Usage: bash bench/servers-cpu.sh            (after `make`; `make bench-servers` does both)
-# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-stock cpp-minimal rust go"; missing binaries are skipped;
-#   "cpp-shared" is cpp-server with --io-model shared), REPS (3), DURATION (10, seconds),
+# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-stock cpp-minimal rust rust-tuned rust-minimal go"; missing
+#   binaries are skipped; "cpp-shared" is cpp-server with --io-model shared; a *-minimal server
+#   answers only GET /, so it is left out for another path or a POST), REPS (3), DURATION (10, seconds),
 #   WARMUP (2, seconds), CONNECTIONS (64), TARGET_PATH (/), SERVER_CPU (0; a taskset CPU list),
-#   SERVER_THREADS (1), LOAD_CPU (1), RAW (a file to append raw samples to, as TSV).
+#   SERVER_THREADS (1), LOAD_CPU (1), RAW (a file to append raw samples to, as TSV),
+#   BODY_FILE (POST this file as application/json instead of GET, e.g. TARGET_PATH=/orders
+#   BODY_FILE=contract/payloads/order-10.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN_DIR=${BIN_DIR:-build/bin}
-SERVERS=${SERVERS:-"bare cpp cpp-stock cpp-minimal rust go"}
+SERVERS=${SERVERS:-"bare cpp cpp-stock cpp-minimal rust rust-tuned rust-minimal go"}
 REPS=${REPS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -28,6 +31,7 @@ SERVER_THREADS=${SERVER_THREADS:-1}
 # On a one-CPU machine wrk has to share CPU 0 (and the script says so).
 LOAD_CPU=${LOAD_CPU:-$(($(nproc --all) > 1 ? 1 : 0))}
 RAW=${RAW:-}
+BODY_FILE=${BODY_FILE:-}
 
 die() { printf 'servers-cpu: %s\n' "$*" >&2; exit "${2:-2}"; }
 note() { printf 'servers-cpu: %s\n' "$*" >&2; }
@@ -51,6 +55,8 @@ binary_for() {
     cpp-stock) echo "$BIN_DIR/cpp-stock-server" ;;
     cpp-minimal) echo "$BIN_DIR/cpp-minimal-server" ;;
     rust) echo "$BIN_DIR/rust-server" ;;
+    rust-tuned) echo "$BIN_DIR/rust-tuned-server" ;;
+    rust-minimal) echo "$BIN_DIR/rust-minimal-server" ;;
     go) echo "$BIN_DIR/go-server" ;;
     *) echo "$1" ;;  # a path to another server taking --port and --threads
   esac
@@ -58,6 +64,10 @@ binary_for() {
 
 available=()
 for s in $SERVERS; do
+  if [[ $s == *-minimal && ($TARGET_PATH != / || -n $BODY_FILE) ]]; then
+    note "skipping $s: a minimal server answers only GET /"
+    continue
+  fi
   bin=$(binary_for "$s")
   if [[ -x $bin ]]; then available+=("$s"); else note "skipping $s: no executable at $bin"; fi
 done
@@ -75,6 +85,16 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# With BODY_FILE, wrk sends every request as a POST of that file (a wrk Lua script).
+wrk_script=()
+if [[ -n $BODY_FILE ]]; then
+  [[ -r $BODY_FILE ]] || die "BODY_FILE: cannot read '$BODY_FILE'"
+  # A Lua long string takes the bytes as they are (a trailing newline of the file is dropped).
+  printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[%s]==]\n' \
+    "$(<"$BODY_FILE")" >"$workdir/post.lua"
+  wrk_script=(-s "$workdir/post.lua")
+fi
 
 # utime + stime of every thread of the process, in clock ticks (/proc/PID/stat fields 14, 15;
 # the command name in field 2 may hold spaces, so split after its closing parenthesis).
@@ -114,7 +134,7 @@ stop_server() {
 }
 
 run_wrk() { # seconds url -> wrk output
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$1"s "$2"
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$1"s "${wrk_script[@]}" "$2"
 }
 
 # One trial; sets trial_rps, trial_cpu_us (per request) and trial_errors.
@@ -139,9 +159,10 @@ trial() {
 
 declare -A rps_samples cpu_samples error_count
 note "$(uname -sr), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2), binaries from $BIN_DIR"
-printf 'servers-cpu: %s, CPU %s for the server (%s threads), CPU %s for wrk -t1 -c%s, GET %s, %ss windows after %ss warm-up, %s rounds\n' \
+printf 'servers-cpu: %s, CPU %s for the server (%s threads), CPU %s for wrk -t1 -c%s, %s %s, %ss windows after %ss warm-up, %s rounds, %s\n' \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" "$SERVER_CPU" "$SERVER_THREADS" "$LOAD_CPU" \
-  "$CONNECTIONS" "$TARGET_PATH" "$DURATION" "$WARMUP" "$REPS" >&2
+  "$CONNECTIONS" "$([[ -n $BODY_FILE ]] && echo "POST $BODY_FILE to" || echo GET)" "$TARGET_PATH" \
+  "$DURATION" "$WARMUP" "$REPS" "$(date -u '+%Y-%m-%d %H:%M UTC')" >&2
 for ((rep = 1; rep <= REPS; rep++)); do
   for name in "${available[@]}"; do
     trial "$name"
@@ -160,13 +181,13 @@ stats() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {m = NR
 
 bare_cpu=""
 [[ -n ${cpu_samples[bare]:-} ]] && read -r bare_cpu _ _ < <(stats "${cpu_samples[bare]}")
-printf '\n%-10s %12s %14s %20s %9s %7s\n' server "req/s" "CPU us/req" "(min..max)" "vs bare" errors
+printf '\n%-13s %12s %14s %20s %9s %7s\n' server "req/s" "CPU us/req" "(min..max)" "vs bare" errors
 for name in "${available[@]}"; do
   read -r rps_median _ _ < <(stats "${rps_samples[$name]}")
   read -r cpu_median cpu_min cpu_max < <(stats "${cpu_samples[$name]}")
   ratio="-"
   [[ -n $bare_cpu ]] && ratio=$(awk -v a="$cpu_median" -v b="$bare_cpu" 'BEGIN { printf "%.2fx", a / b }')
-  printf '%-10s %12.0f %14.3f %20s %9s %7s\n' "$name" "$rps_median" "$cpu_median" \
+  printf '%-13s %12.0f %14.3f %20s %9s %7s\n' "$name" "$rps_median" "$cpu_median" \
     "($cpu_min..$cpu_max)" "$ratio" "${error_count[$name]}"
 done
 printf '\nmedians of %s rounds; CPU = user+system of the server process over the window / requests.\n' "$REPS"

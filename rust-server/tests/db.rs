@@ -15,7 +15,15 @@ use common::Client;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
+// The program under test and the name it gives itself on stderr (see tests/binary.rs).
+#[cfg(not(hellobench_tuned))]
 const BINARY: &str = env!("CARGO_BIN_EXE_rust-server");
+#[cfg(not(hellobench_tuned))]
+const NAME: &str = "rust-server";
+#[cfg(hellobench_tuned)]
+const BINARY: &str = env!("CARGO_BIN_EXE_rust-tuned-server");
+#[cfg(hellobench_tuned)]
+const NAME: &str = "rust-tuned-server";
 const VECTORS: &str = include_str!("../../contract/vectors/db.json");
 
 #[derive(Deserialize)]
@@ -29,8 +37,14 @@ fn vectors() -> Vectors {
     serde_json::from_str(VECTORS).expect("contract/vectors/db.json")
 }
 
+/// The repository: this file's folder's parent (the package compiling it may be rust-server or
+/// rust-server/tuned).
 fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("contract").is_dir())
+        .expect("the repository above the package")
+        .to_path_buf()
 }
 
 /// A private PostgreSQL cluster (`pg-scratch.sh start`), stopped and deleted on drop.
@@ -428,7 +442,7 @@ async fn no_database_within_10_s_is_one_line_naming_it_and_exit_1() {
         assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
         assert!(
             stderr.starts_with(&format!(
-                "rust-server: database postgresql://postgres@127.0.0.1:{port}/postgres \
+                "{NAME}: database postgresql://postgres@127.0.0.1:{port}/postgres \
                  did not answer SELECT 1 within 10 s: "
             )),
             "{stderr:?}"
@@ -455,10 +469,7 @@ fn a_bad_db_flag_exits_2_with_one_line_naming_it() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr:?}");
-        assert!(
-            stderr.starts_with(&format!("rust-server: {flag}")),
-            "{stderr:?}"
-        );
+        assert!(stderr.starts_with(&format!("{NAME}: {flag}")), "{stderr:?}");
         assert!(!stderr.contains("secret"), "{stderr:?}");
         assert!(output.stdout.is_empty(), "{args:?}");
     }
