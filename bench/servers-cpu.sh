@@ -9,7 +9,8 @@
 # table shows medians over REPS rounds, plus the lowest and highest sample.
 #
 # Usage: bash bench/servers-cpu.sh            (after `make`; `make bench-servers` does both)
-# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-stock cpp-minimal rust rust-tuned rust-minimal go"; missing
+# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-stock cpp-minimal rust rust-tuned
+#   rust-minimal go go-tuned go-minimal"; missing
 #   binaries are skipped; "cpp-shared" is cpp-server with --io-model shared; a *-minimal server
 #   answers only GET /, so it is left out for another path or a POST), REPS (3), DURATION (10, seconds),
 #   WARMUP (2, seconds), CONNECTIONS (64), TARGET_PATH (/), SERVER_CPU (0; a taskset CPU list),
@@ -20,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN_DIR=${BIN_DIR:-build/bin}
-SERVERS=${SERVERS:-"bare cpp cpp-stock cpp-minimal rust rust-tuned rust-minimal go"}
+SERVERS=${SERVERS:-"bare cpp cpp-stock cpp-minimal rust rust-tuned rust-minimal go go-tuned go-minimal"}
 REPS=${REPS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -58,6 +59,8 @@ binary_for() {
     rust-tuned) echo "$BIN_DIR/rust-tuned-server" ;;
     rust-minimal) echo "$BIN_DIR/rust-minimal-server" ;;
     go) echo "$BIN_DIR/go-server" ;;
+    go-tuned) echo "$BIN_DIR/go-tuned-server" ;;
+    go-minimal) echo "$BIN_DIR/go-minimal-server" ;;
     *) echo "$1" ;;  # a path to another server taking --port and --threads
   esac
 }
@@ -115,6 +118,7 @@ start_server() {
   local args=(--port 0 --threads "$SERVER_THREADS")
   [[ $name == cpp-shared ]] && args+=(--io-model shared)
   [[ $name == cpp-minimal ]] && args=(127.0.0.1 0)  # Beast's sync example: <address> <port>
+  [[ $name == go-minimal ]] && args=(-addr 127.0.0.1:0)  # net/http's example: one -addr flag
   taskset -c "$SERVER_CPU" "$bin" "${args[@]}" >"$out" 2>"$out.err" &
   server_pid=$!
   port=""
