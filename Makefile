@@ -17,6 +17,7 @@ help:
 	@echo "make            build everything into $(BUILD)/bin (installs what is missing first)"
 	@echo "make servers    build cpp-server, go-server and rust-server"
 	@echo "make test       build, then run every test (ctest: C++, go test, cargo test, integration)"
+	@echo "make fuzz       every fuzz target for FUZZ_SECONDS (1800) or FUZZ_RUNS (10M) each, niced"
 	@echo "make bench      run the suite: hellobench run --profile \$$PROFILE (default quick)"
 	@echo "make bench-servers  CPU per request of each server, one pinned core each"
 	@echo "make gate       same-job gate: the working tree against \$$GATE_REF (default main)"
@@ -160,3 +161,23 @@ test-services: all
 
 test-build-containers: all
 	HELLOBENCH_CONTAINER_TESTS=1 ctest --test-dir $(BUILD) --output-on-failure -R 'ContainerTest' $(CTEST_ARGS)
+
+# --- fuzzing (tests/README.md, "Fuzzing"). `make test` runs each target for about 20 s; this
+# runs each for FUZZ_SECONDS or FUZZ_RUNS executions (whichever comes first; Go's fuzzer takes
+# only a time), one at a time and niced, with the corpora growing under $(FUZZ_DIR).
+FUZZ_SECONDS ?= 1800
+FUZZ_RUNS    ?= 10000000
+FUZZ_CASES   ?= 1000000
+FUZZ_DIR     ?= $(BUILD)/fuzz
+
+.PHONY: fuzz
+
+fuzz:
+	@mkdir -p $(FUZZ_DIR)
+	FUZZ_NICE=19 bash cpp-server/fuzz/run-fuzz.sh request $(FUZZ_DIR)/cpp-server $(FUZZ_SECONDS) clang++ -- -runs=$(FUZZ_RUNS)
+	FUZZ_NICE=19 bash cpp-server/fuzz/run-fuzz.sh orders $(FUZZ_DIR)/cpp-server $(FUZZ_SECONDS) clang++ -- -runs=$(FUZZ_RUNS)
+	FUZZ_NICE=19 bash orchestrator/fuzz/run-fuzz.sh $(FUZZ_DIR)/orchestrator $(FUZZ_SECONDS) clang++ -- -runs=$(FUZZ_RUNS)
+	nice -n 19 bash loadgen/fuzz/run-fuzz.sh $(FUZZ_DIR)/loadgen $(FUZZ_SECONDS)
+	cd go-server && nice -n 19 go test -run '^$$' -fuzz '^FuzzOrders$$' -fuzztime $(FUZZ_SECONDS)s -parallel 1 -test.fuzzcachedir=$(abspath $(FUZZ_DIR))/go .
+	cd go-server && nice -n 19 go test -run '^$$' -fuzz '^FuzzRouting$$' -fuzztime $(FUZZ_SECONDS)s -parallel 1 -test.fuzzcachedir=$(abspath $(FUZZ_DIR))/go .
+	cd rust-server && HELLOBENCH_PROPTEST_CASES=$(FUZZ_CASES) CARGO_TARGET_DIR=$(abspath $(BUILD))/cargo nice -n 19 cargo test --release --locked --test fuzz_orders --test fuzz_routes
