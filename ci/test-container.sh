@@ -71,8 +71,9 @@ build() { # build TARGET TAG
     -f "$REPO/ci/Containerfile" --ignorefile "$REPO/ci/Containerfile.dockerignore" \
     --target "$1" -t "$2" "$CONTEXT"
 }
-build build localhost/hellobench-ci:build
+# runtime first: it builds every stage; then the build stage again, from podman's layer cache.
 build runtime localhost/hellobench-ci:runtime
+build build localhost/hellobench-ci:build
 
 say "runtime image: hellobench --version, and the dashboard of a results file"
 "${PODMAN[@]}" run --rm "${LIMITS[@]}" localhost/hellobench-ci:runtime hellobench --version
