@@ -140,7 +140,11 @@ func TestGCPercentUnlessGOGCIsSet(t *testing.T) {
 func BenchmarkRoute(b *testing.B) {
 	handler := NewHandler(buildStore(1), nil)
 	for _, target := range []string{"/", "/json", "/user", "/users/512", "orders"} {
-		b.Run(strings.TrimPrefix(target, "/"), func(b *testing.B) {
+		name := strings.TrimPrefix(target, "/")
+		if target == "/" {
+			name = "root"
+		}
+		b.Run(name, func(b *testing.B) {
 			var r *http.Request
 			rewind := func() {}
 			if target == "orders" {
