@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "analysis/claims.hpp"
@@ -73,7 +74,27 @@ int command_run(const Options& options, std::FILE* out) {
   json doc = new_results(config, &profile, plan, profile.name, jobs, started);
   doc["servers"] = servers_json(servers, bin_dir, scratch.path, true);
   doc["microbenchmarks"] = microbenchmarks_of(options, bin_dir);
-  save(run_dir, doc);
+  // The results folder must take files before anything is measured: this first save is that
+  // check. A folder that cannot be written (read-only, full, over a file-size limit) is named
+  // here, exit 2, before any load; a save that fails later ends the run saying what was kept.
+  std::string last_saved;  // the phase whose results.json the folder holds (writes are atomic)
+  const auto save_phase = [&](const std::string& phase, const std::function<void()>& write) {
+    try {
+      write();
+      last_saved = phase;
+    } catch (const std::exception& e) {
+      if (last_saved.empty()) {
+        throw UsageError(fmt::format("--out {}: the results folder cannot be written ({}); "
+                                     "nothing was measured",
+                                     run_dir.parent_path().string(), e.what()));
+      }
+      throw std::runtime_error(fmt::format(
+          "writing the results failed at {}: {}; kept: {} as of {}, and the logs in {}", phase,
+          e.what(), (run_dir / "results.json").string(), last_saved,
+          (run_dir / "logs").string()));
+    }
+  };
+  save_phase("the start", [&] { save(run_dir, doc); });
 
   if (!profile.builds.empty()) {
     run_builds(servers, profile.builds, profile.build_repetitions, jobs, run_dir, scratch, progress,
@@ -101,7 +122,7 @@ int command_run(const Options& options, std::FILE* out) {
   if (!verified.json.value("passed", true) && verified.failed_servers.empty()) {
     doc["failures"].push_back("verify: the servers' answers differ (parity)");
   }
-  save(run_dir, doc);
+  save_phase("verify", [&] { save(run_dir, doc); });
 
   // The database behind the database scenarios: the user's (--db), or a private PostgreSQL for
   // this run, on the CPU set [database] names, loaded with the --live-mb records.
@@ -133,7 +154,7 @@ int command_run(const Options& options, std::FILE* out) {
       doc["database"] = database->describe();
       doc["database"]["cpu_set"] = config.database.cpus;
     }
-    save(run_dir, doc);
+    save_phase("the database start", [&] { save(run_dir, doc); });
   }
 
   std::erase_if(context.servers, [&](const ServerConfig* s) {
@@ -156,14 +177,15 @@ int command_run(const Options& options, std::FILE* out) {
   if (trials.failures > 0) {
     doc["failures"].push_back(fmt::format("{} server failures during trials", trials.failures));
   }
-  save(run_dir, doc);  // the raw trials are safe before any analysis runs
+  // The raw trials are safe before any analysis runs.
+  save_phase("the trials", [&] { save(run_dir, doc); });
   doc["summary"] = summarize_trials(doc["trials"], names_of(servers));
   doc["claims"] = evaluate_claims(doc, config.claims);
   if (const int errors = claim_errors(doc["claims"]); errors > 0) {
     doc["failures"].push_back(
         fmt::format("{} claim(s) could not be evaluated (verdict error)", errors));
   }
-  finish(run_dir, doc, out);
+  save_phase("the summary", [&] { finish(run_dir, doc, out); });
   return doc["failures"].empty() ? kExitOk : kExitFailure;
 }
 

@@ -13,7 +13,9 @@
 //
 //   verify_server [--port N] [--bind ADDR] [--threads N] [--break RULE]...
 //                 [--header-timeout-ms N] [--idle-timeout-ms N] [--io-max-ms N]
-//                 [--live-mb N] [--vectors FILE]
+//                 [--live-mb N] [--vectors FILE] [--min-workers N]
+// --min-workers N: at least N workers whatever --threads says (a run on a machine that gives the
+// server one CPU still answers the concurrent checks; faults_test).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -52,6 +54,7 @@ struct Config {
   int header_timeout_ms = 10000;
   int idle_timeout_ms = 60000;
   int io_max_ms = 10000;
+  int min_workers = 0;
   int live_mb = 0;
   std::string vectors_file;
   bool broken(const std::string& rule) const { return breaks.count(rule) > 0; }
@@ -122,7 +125,8 @@ void parse_args(int argc, char** argv) {
     }
     bool known = flag == "--port" || flag == "--bind" || flag == "--threads" ||
                  flag == "--header-timeout-ms" || flag == "--idle-timeout-ms" ||
-                 flag == "--io-max-ms" || flag == "--live-mb" || flag == "--vectors";
+                 flag == "--io-max-ms" || flag == "--live-mb" || flag == "--vectors" ||
+                 flag == "--min-workers";
     if (!known) {
       if (config.broken("ignore-bad-flag")) continue;
       usage_error("unknown flag " + flag);
@@ -155,6 +159,8 @@ void parse_args(int argc, char** argv) {
       }
     } else if (flag == "--vectors") {
       config.vectors_file = value;
+    } else if (flag == "--min-workers") {
+      config.min_workers = parse_int(flag, value);
     }
   }
   if (config.threads == 0) {
@@ -646,6 +652,7 @@ int main(int argc, char** argv) {
   load_vectors();
   // mute: listens and says so, but never accepts, so nothing is ever answered.
   int workers_count = config.broken("threads-extra") ? config.threads * 2 : config.threads;
+  if (workers_count < config.min_workers) workers_count = config.min_workers;
   if (config.broken("mute")) workers_count = 0;
   std::vector<std::thread> workers;
   for (int i = 0; i < workers_count; ++i) workers.emplace_back(worker);
