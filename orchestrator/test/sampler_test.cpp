@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -56,12 +57,24 @@ ProcStatus status_of_mem_touch(int mib, int extra_threads = 0) {
 }
 
 TEST(ReadProcStatus, ReadsThisProcess) {
+  // Against the kernel's other accounts of the same process: /proc/self/statm's resident pages
+  // (the same counter in pages; read a moment apart, so within 1 MiB) and the entries of
+  // /proc/self/task (one per thread).
+  std::ifstream statm("/proc/self/statm");
+  long size_pages = 0, resident_pages = 0;
+  statm >> size_pages >> resident_pages;
   const auto status = read_proc_status(getpid());
   ASSERT_TRUE(status.has_value());
-  EXPECT_GT(status->vm_rss_kib, 0);
+  const double resident_kib = static_cast<double>(resident_pages) * sysconf(_SC_PAGESIZE) / 1024;
+  EXPECT_NEAR(static_cast<double>(status->vm_rss_kib), resident_kib, 1024);
   EXPECT_GT(status->rss_anon_kib, 0);
+  EXPECT_LE(status->rss_anon_kib, status->vm_rss_kib);
   EXPECT_GE(status->vm_hwm_kib, status->vm_rss_kib);
-  EXPECT_GE(status->threads, 1);
+  long tasks = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++tasks;
+  }
+  EXPECT_EQ(status->threads, tasks);
 }
 
 TEST(ReadProcStatus, SeesSixtyFourTouchedMebibytesWithinFivePercent) {
@@ -204,7 +217,10 @@ TEST(MemorySampler, FollowsMemoryThatRisesAndFalls) {
   EXPECT_LT(mean_above_base, 0.7 * 64 * kMiB);
   EXPECT_GT(summary.rss_anon_mean_kib, baseline->rss_anon_kib);
   EXPECT_EQ(summary.threads_max, 1);
-  EXPECT_GT(summary.sampler_cpu_seconds, 0);  // measured, not left at zero
+  // Measured, not left at zero; and small (rule 15: the sampler must not perturb): ~28 reads
+  // of /proc/PID/status take a few ms, far below 5% of one CPU over the 1.4 s.
+  EXPECT_GT(summary.sampler_cpu_seconds, 0);
+  EXPECT_LT(summary.sampler_cpu_seconds, 0.05 * 1.4);
 }
 
 TEST(MemorySampler, SamplesAtLeastTenTimesASecondByDefault) {
@@ -219,15 +235,24 @@ TEST(MemorySampler, SamplesAtLeastTenTimesASecondByDefault) {
 }
 
 TEST(MemorySampler, StopsSamplingWhenTheProcessExits) {
-  Process p = start_helper({"sleep", "0.3"});
+  // A process holding 32 MiB, killed 300 ms into the sampling: the peak is its 32 MiB and its
+  // small base (a few MiB of libc and libstdc++), and no sample comes after the exit.
+  Process p = start_and_wait({helper("mem_touch"), "32"}, "ready");
+  const auto before = read_proc_status(p.pid());
+  ASSERT_TRUE(before);
   MemorySampler sampler(p.pid(), 20ms);
   sampler.start();
+  std::this_thread::sleep_for(300ms);
+  p.send_signal(SIGKILL);
   ASSERT_TRUE(p.wait_exit(5s).has_value());
   std::this_thread::sleep_for(200ms);
   const MemorySummary summary = sampler.stop();
-  EXPECT_GE(summary.samples, 1u);
+  EXPECT_GE(summary.samples, 2u);
   EXPECT_LE(summary.samples, 0.5s / 20ms + 2);  // none after the exit
-  EXPECT_GT(summary.rss_peak_kib, 0);
+  EXPECT_GE(summary.rss_peak_kib, 32 * kMiB);
+  EXPECT_LE(summary.rss_peak_kib, 32 * kMiB + 8 * kMiB);
+  EXPECT_NEAR(static_cast<double>(summary.rss_peak_kib), static_cast<double>(before->vm_hwm_kib),
+              1 * kMiB);
 }
 
 TEST(MemorySampler, RejectsMisuse) {
