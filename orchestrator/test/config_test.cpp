@@ -585,5 +585,14 @@ TEST(Config, TheShippedDefaultConfigIsValidAndDescribesTheThreeServers) {
   }
 }
 
+TEST(Config, TomlDebugAssertionInput) {
+  // Found by orchestrator/fuzz (config_fuzz): toml++ 3.3 asserts on these (parse_key, parse_value) in a debug build of
+  // its parser; the release build hellobench links rejects them as the errors they are.
+  EXPECT_EQ(config_error("[="), "/cfg/test.toml:1:2: invalid TOML: Error while parsing key: "
+                                "expected bare key starting character or string delimiter, saw "
+                                "'='");
+  EXPECT_THAT(config_error("[}"), ::testing::StartsWith("/cfg/test.toml:1:2: invalid TOML: "));
+}
+
 }  // namespace
 }  // namespace hellobench
