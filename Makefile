@@ -162,7 +162,8 @@ test-services: all
 test-build-containers: all
 	HELLOBENCH_CONTAINER_TESTS=1 ctest --test-dir $(BUILD) --output-on-failure -R 'ContainerTest' $(CTEST_ARGS)
 
-# --- fuzzing (tests/README.md, "Fuzzing"). `make test` runs each target for about 20 s; this
+# --- fuzzing. `make test` replays each libFuzzer target from its corpus with seed 1 for a fixed
+# number of executions (repeatable; Go's fuzz seeds run in go-server.test); this searches: it
 # runs each for FUZZ_SECONDS or FUZZ_RUNS executions (whichever comes first; Go's fuzzer takes
 # only a time), one at a time and niced, with the corpora growing under $(FUZZ_DIR).
 FUZZ_SECONDS ?= 1800

@@ -4,10 +4,15 @@
 //
 // With HELLOBENCH_MICROBENCH_OUT=FILE in the environment (or --hellobench_out=FILE), the
 // results are also written to FILE (atomically: a temporary file, then a rename) in the
-// hellobench-microbench/1 shape the orchestrator merges.
+// hellobench-microbench/1 shape the orchestrator merges: each repetition of a benchmark is one
+// sample of its samples_ns_per_op, so then every benchmark runs at least kMinSamples
+// repetitions (more if --benchmark_repetitions asks for more) and reports each of them, and
+// the repetitions of all benchmarks are interleaved at random unless
+// --benchmark_enable_random_interleaving says otherwise.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
@@ -26,6 +31,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cpp_server/orders.hpp"
@@ -153,12 +159,21 @@ struct Row {
   std::string operation;
 };
 
-std::vector<Row> register_benchmarks() {
+// Samples per row of the output file: repetitions, each one measurement of ns/op.
+constexpr int kMinSamples = 10;
+
+// repetitions > 0: every benchmark runs that many repetitions and reports each one, whatever
+// the aggregates flags say (the output file needs them); 0: the command line decides.
+std::vector<Row> register_benchmarks(int repetitions) {
   std::vector<Row> rows;
-  const auto add = [&rows](const std::string& payload, const std::string& operation,
-                           auto&& function) {
+  const auto configure = [repetitions](benchmark::internal::Benchmark* b) {
+    b->Unit(benchmark::kNanosecond);
+    if (repetitions > 0) b->Repetitions(repetitions)->ReportAggregatesOnly(false);
+  };
+  const auto add = [&rows, &configure](const std::string& payload, const std::string& operation,
+                                       auto&& function) {
     const std::string name = "json/" + payload + "/" + operation;
-    benchmark::RegisterBenchmark(name.c_str(), function)->Unit(benchmark::kNanosecond);
+    configure(benchmark::RegisterBenchmark(name.c_str(), function));
     rows.push_back({name, payload, operation});
   };
   const std::string message_text = read_payload("message");
@@ -176,10 +191,9 @@ std::vector<Row> register_benchmarks() {
     add(payload, "parse", [text](benchmark::State& state) { parse_order(state, text); });
     add(payload, "serialise",
         [order = *order, text](benchmark::State& state) { serialise(state, order, text); });
-    benchmark::RegisterBenchmark(
+    configure(benchmark::RegisterBenchmark(
         ("json/" + payload + "/parse_in_arena").c_str(),
-        [text](benchmark::State& state) { parse_order_in_arena(state, text); })
-        ->Unit(benchmark::kNanosecond);
+        [text](benchmark::State& state) { parse_order_in_arena(state, text); }));
   }
   return rows;
 }
@@ -196,22 +210,23 @@ class CollectingReporter : public benchmark::ConsoleReporter {
   const Run* result_for(const std::string& name) const {
     const Run* single = nullptr;
     for (const Run& run : runs_) {
-      if (run.run_name.str() != name || run.error_occurred) continue;
+      if (run.run_name.function_name != name || run.error_occurred) continue;
       if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") return &run;
       if (run.run_type == Run::RT_Iteration && single == nullptr) single = &run;
     }
     return single;
   }
-  // Iterations of one measured run (an aggregate's own count is the number of repetitions;
-  // every repetition runs as many iterations as the first). nullopt when only aggregates were
-  // reported (--benchmark_display_aggregates_only).
-  std::optional<double> iterations_of(const std::string& name) const {
+  // The measured runs (one per repetition, in the order they ran) of a benchmark, without
+  // the aggregates and the failed ones.
+  std::vector<const Run*> repetitions_of(const std::string& name) const {
+    std::vector<const Run*> out;
     for (const Run& run : runs_) {
-      if (run.run_name.str() == name && run.run_type == Run::RT_Iteration) {
-        return static_cast<double>(run.iterations);
+      if (run.run_name.function_name == name && run.run_type == Run::RT_Iteration &&
+          !run.error_occurred) {
+        out.push_back(&run);
       }
     }
-    return std::nullopt;
+    return out;
   }
 
  private:
@@ -258,8 +273,19 @@ std::string toolchain() {
 #endif
 }
 
-// hellobench-microbench/1, one row per line. ns_per_op is wall time per operation (as Go's
-// ns/op and criterion report it) to 0.1 ns; bytes and allocations are exact per operation.
+// The middle value, or the mean of the middle two (as the orchestrator computes a median).
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+double round_tenth(double ns) { return std::round(ns * 10) / 10; }
+
+// hellobench-microbench/1, one row per line. samples_ns_per_op: each repetition's wall time per
+// operation (as Go's ns/op and criterion report it) to 0.1 ns, in the order they ran; ns_per_op
+// their median; iterations: of all repetitions together. Bytes and allocations are exact per
+// operation (the median of the repetitions').
 std::string results_document(const CollectingReporter& reporter, const std::vector<Row>& rows) {
   std::string text = "{\"schema\": \"hellobench-microbench/1\", \"language\": \"cpp\", ";
   text += "\"harness\": \"google-benchmark\",\n \"toolchain\": " + json_string(toolchain());
@@ -273,14 +299,26 @@ std::string results_document(const CollectingReporter& reporter, const std::vect
       if (found == run->counters.end()) return std::nullopt;
       return found->second.value;
     };
-    const double ns_per_op = run->GetAdjustedRealTime() * nanoseconds_per(run->time_unit);
+    std::vector<double> samples;
+    double iterations = 0;
+    for (const auto* repetition : reporter.repetitions_of(row.benchmark_name)) {
+      samples.push_back(
+          round_tenth(repetition->GetAdjustedRealTime() * nanoseconds_per(repetition->time_unit)));
+      iterations += static_cast<double>(repetition->iterations);
+    }
+    if (samples.empty()) continue;
+    std::string samples_text;
+    for (const double sample : samples) {
+      samples_text += (samples_text.empty() ? "" : ", ") + json_number(sample);
+    }
     text += separator;
     text += "{\"payload\": " + json_string(row.payload);
     text += ", \"operation\": " + json_string(row.operation);
-    text += ", \"ns_per_op\": " + json_number(std::round(ns_per_op * 10) / 10);
-    text += ", \"bytes_per_op\": " + json_number(counter("bytes_per_op"));
+    text += ", \"ns_per_op\": " + json_number(round_tenth(median(samples)));
+    text += ",\n   \"samples_ns_per_op\": [" + samples_text + "],\n   ";
+    text += "\"bytes_per_op\": " + json_number(counter("bytes_per_op"));
     text += ", \"allocs_per_op\": " + json_number(counter("allocs_per_op"));
-    text += ", \"iterations\": " + json_number(reporter.iterations_of(row.benchmark_name)) + "}";
+    text += ", \"iterations\": " + json_number(iterations) + "}";
     separator = ",\n  ";
   }
   return text + "]}\n";
@@ -299,6 +337,35 @@ void write_atomically(const std::string& path, const std::string& text) {
     std::remove(temporary.c_str());
     throw std::runtime_error("cannot rename " + temporary + " to " + path);
   }
+}
+
+// The value of --benchmark_repetitions=N on the command line (Google Benchmark's flag, left in
+// argv for it), 1 without it.
+int repetitions_flag(int argc, char** argv) {
+  constexpr std::string_view kFlag = "--benchmark_repetitions=";
+  int repetitions = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.substr(0, kFlag.size()) == kFlag) {
+      const std::string_view value = arg.substr(kFlag.size());
+      std::from_chars(value.data(), value.data() + value.size(), repetitions);
+    }
+  }
+  return repetitions;
+}
+
+// argv with --benchmark_enable_random_interleaving=true added unless the command line sets it:
+// the repetitions of all benchmarks then run in a random order, so each benchmark's samples are
+// spread over the whole run instead of back to back (the pointers live in `storage`).
+std::vector<char*> with_interleaving(int argc, char** argv, std::string& storage) {
+  constexpr std::string_view kFlag = "--benchmark_enable_random_interleaving";
+  std::vector<char*> out(argv, argv + argc);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]).substr(0, kFlag.size()) == kFlag) return out;
+  }
+  storage = std::string(kFlag) + "=true";
+  out.push_back(storage.data());
+  return out;
 }
 
 // Takes --hellobench_out=FILE out of argv (Google Benchmark rejects flags it does not know).
@@ -326,9 +393,17 @@ std::string take_output_flag(int& argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const std::string output_path = take_output_flag(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-    const std::vector<Row> rows = register_benchmarks();
+    const int repetitions =
+        output_path.empty() ? 0 : std::max(kMinSamples, repetitions_flag(argc, argv));
+    std::string interleaving_flag;
+    std::vector<char*> args = output_path.empty()
+                                  ? std::vector<char*>(argv, argv + argc)
+                                  : with_interleaving(argc, argv, interleaving_flag);
+    int args_count = static_cast<int>(args.size());
+    args.push_back(nullptr);  // argv[argc] is null, as Initialize may expect
+    benchmark::Initialize(&args_count, args.data());
+    if (benchmark::ReportUnrecognizedArguments(args_count, args.data())) return 2;
+    const std::vector<Row> rows = register_benchmarks(repetitions);
     CollectingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();

@@ -14,6 +14,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 #include <cstddef>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -64,7 +65,25 @@ bool known_status(unsigned status) {
   }
 }
 
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+// The path a request names, worked out here from RFC 9112 3.2 rather than taken from the server:
+// origin-form as is; absolute-form ("scheme://authority[/path][?query]", the scheme a letter then
+// letters, digits, '+', '-', '.') by its path, "/" when it has none; anything else matches no route.
+std::string_view path_of(std::string_view target) {
+  if (!target.empty() && target.front() != '/') {
+    const auto sep = target.find("://");
+    bool scheme = sep != std::string_view::npos && sep > 0 && std::isalpha(static_cast<unsigned char>(target[0]));
+    for (std::size_t i = 0; scheme && i < sep; ++i) {
+      const unsigned char c = static_cast<unsigned char>(target[i]);
+      scheme = std::isalnum(c) || c == '+' || c == '-' || c == '.';
+    }
+    if (scheme) {
+      const auto start = target.find_first_of("/?", sep + 3);
+      target = (start == std::string_view::npos || target[start] == '?') ? std::string_view("/")
+                                                                          : target.substr(start);
+    }
+  }
+  return target.substr(0, target.find('?'));
+}
 
 bool decimal_id(std::string_view id) {
   if (id.empty() || id.size() > 18) return false;

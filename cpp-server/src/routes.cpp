@@ -102,12 +102,28 @@ void append_json(std::string& out, Framing framing, const Record& record) {
 
 }  // namespace
 
+namespace {
+
+// scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986, 3.1).
+bool valid_scheme(std::string_view scheme) {
+  const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (scheme.empty() || !alpha(scheme.front())) return false;
+  for (char c : scheme) {
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 // The origin-form part of an absolute-form target ("http://host:port/json?x" -> "/json?x"), as
 // proxies send it and servers must accept (RFC 7230, 5.3.2).
 std::string_view origin_form(std::string_view target) {
   if (target.empty() || target.front() == '/') return target;
   const auto scheme_end = target.find("://");
-  if (scheme_end == std::string_view::npos) return target;
+  if (scheme_end == std::string_view::npos || !valid_scheme(target.substr(0, scheme_end))) {
+    return target;  // not an absolute-URI (":///", "1http://"): no route matches it, 404
+  }
   const auto path_start = target.find_first_of("/?", scheme_end + 3);
   // No path ("http://host" or "http://host?x") is the root; its query cannot matter there.
   if (path_start == std::string_view::npos || target[path_start] == '?') return "/";

@@ -95,6 +95,17 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   db_load->add_option("--live-mb", options.live_mb, "records: live_mb * 1024 (as --live-mb)")
       ->required();
 
+  CLI::App* sample = app.add_subcommand(
+      "sample",
+      "print a process's memory and CPU from /proc as JSON lines (for a server on another host, "
+      "run over the host's prefix)");
+  sample->add_option("pid", options.sample_pid, "the process id")->required();
+  sample->add_option("--interval-ms", options.sample_interval_ms, "between samples (default 50)")
+      ->check(CLI::Range(1, 3600000));
+  sample->add_option("--duration-s", options.sample_duration_s,
+                     "how long to sample (default 10; 0: one sample)")
+      ->check(CLI::Range(0.0, 86400.0));
+
   CLI::App* microbench = app.add_subcommand(
       "microbench", "merge the languages' JSON microbenchmark files into one and print a table");
   microbench->add_option("files", options.microbench_inputs, "hellobench-microbench/1 files")
@@ -168,6 +179,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
     if (compare->parsed()) return command_compare(options, out);
     if (gate->parsed()) return command_gate(options, out, err);
     if (db_load->parsed()) return command_db_load(options, out);
+    if (sample->parsed()) return command_sample(options, out);
     throw UsageError("choose a subcommand: build, verify, run or report (see --help)");
   } catch (const UsageError& e) {
     fmt::print(err, "hellobench: error: {}\n", e.what());

@@ -216,26 +216,27 @@ TEST(ClaimRatio, ThreeRoundsCoverOnlySeventyFivePercentAndCannotDecide) {
                         "75% coverage cannot decide; 95% needs at least 6 paired rounds"));
 }
 
-TEST(ClaimRatio, RoundsThatDoNotPairFallBackToUnpairedMediansWithBonferroniCoverage) {
-  // rust's round 6 was invalid, so go has six rounds and rust five: not every round pairs.
-  //   go   1050 1100 1080 1020 1060 1090  sorted 1020 1050 1060 1080 1090 1100, median 1070
-  //   rust  980 1000 1020  990 1010       sorted  980  990 1000 1010 1020,      median 1000
-  // Estimate 1070 / 1000 = 1.07. Each side's interval at 97.5% is its range (n = 6 covers
-  // 0.96875, n = 5 covers 0.9375), so the ratio lies in [1020 / 1020, 1100 / 980] =
-  // [1.0, 1.1224...] with coverage at least 0.96875 + 0.9375 - 1 = 0.90625: enough to decide.
+TEST(ClaimRatio, ARoundWithoutAPartnerIsLeftOutOfThePairs) {
+  // rust's round 6 was invalid, so rounds 1-5 pair and go's round 6 is left out:
+  //   go    1050 1100 1080 1020 1060
+  //   rust   980 1000 1020  990 1010
+  //   ratio 1.0714 1.1 1.0588 1.0303 1.0495, sorted 1.0303 1.0495 1.0588 1.0714 1.1
+  // median 1.0588 (1080/1020), interval the range (n = 5: coverage 1 - 2 * 0.5^5 = 0.9375),
+  // wholly at or below 1.15: holds.
   json doc = document();
   add_rounds(doc, "hello-10k", "/rss_mean_kib", "go", {1050, 1100, 1080, 1020, 1060, 1090},
              "rust", {980, 1000, 1020, 990, 1010, 5000});
   doc["trials"].back()["valid"] = false;  // rust, round 6
   const json c = evaluate_part(doc, memory_ratio("hello-10k"));
   const json& m = c["measured"];
-  EXPECT_FALSE(m["paired"].get<bool>());
-  EXPECT_EQ(m["method"], "order-statistic, Bonferroni");
-  EXPECT_EQ(m["n"], 5);  // the smaller side
-  EXPECT_NEAR(m["value"].get<double>(), 1.07, 1e-12);
-  EXPECT_NEAR(m["interval"][0].get<double>(), 1.0, 1e-12);
-  EXPECT_NEAR(m["interval"][1].get<double>(), 1100.0 / 980, 1e-12);
-  EXPECT_DOUBLE_EQ(m["coverage"].get<double>(), 0.90625);
+  EXPECT_TRUE(m["paired"].get<bool>());
+  EXPECT_EQ(m["rounds_left_out"], 1);
+  EXPECT_EQ(m["method"], "order-statistic, paired ratio");
+  EXPECT_EQ(m["n"], 5);
+  EXPECT_NEAR(m["value"].get<double>(), 1080.0 / 1020, 1e-12);
+  EXPECT_NEAR(m["interval"][0].get<double>(), 1020.0 / 990, 1e-12);
+  EXPECT_NEAR(m["interval"][1].get<double>(), 1.1, 1e-12);
+  EXPECT_DOUBLE_EQ(m["coverage"].get<double>(), 0.9375);
   EXPECT_EQ(c["verdict"], "holds");
 }
 
@@ -773,7 +774,7 @@ TEST(ClaimsAsData, AnUnknownSourceFailsAtLoad) {
   EXPECT_EQ(validation_error(config_text(claim_with_part(
                 "source = \"sweeps\"\nmetric = \"capacity_rps\"\na = \"go\"\n"))),
             "/cfg/claims.toml:4:1: claim 'made-up'.part[0]: unknown source 'sweeps' (known: "
-            "trials, capacity, builds, binaries, microbenchmarks)");
+            "trials, capacity, builds, binaries, microbenchmarks, sources)");
 }
 
 TEST(ClaimsAsData, EstimatorsTakeTheServersTheyNeed) {

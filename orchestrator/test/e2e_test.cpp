@@ -104,7 +104,8 @@ void SmokeRun_ExitsZeroAndPrintsTheSummaryTable() {
   } else {
     EXPECT_EQ(exit_code_, 0) << results_["failures"].dump();
   }
-  EXPECT_THAT(terminal_, HasSubstr("hello /: wrk closed loop, 64 connections"));
+  EXPECT_THAT(terminal_, HasSubstr("hello /: loadgen closed loop, 64 connections"));
+  EXPECT_THAT(terminal_, HasSubstr("hello-wrk /: wrk closed loop, 64 connections"));
   EXPECT_THAT(terminal_, HasSubstr("sweep smoke-live-data (users-2k over live_mb)"));
   EXPECT_THAT(terminal_, HasSubstr("results: " + (run_dirs_[0] / "results.json").string()));
 }
@@ -161,7 +162,7 @@ void SmokeRun_ServersCarryBinarySizesAndTuning() {
 }
 
 void SmokeRun_ClosedLoopTrialsHaveEveryFigure() {
-  for (const char* scenario : {"hello"}) {
+  for (const char* scenario : {"hello", "hello-wrk"}) {
     const auto trials = trials_of(scenario);
     ASSERT_EQ(trials.size(), 3u) << scenario;  // one per server, n = 1
     std::set<std::string> servers;
@@ -170,7 +171,8 @@ void SmokeRun_ClosedLoopTrialsHaveEveryFigure() {
       const std::string where = std::string(scenario) + "/" + row.at("server").get<std::string>();
       servers.insert(row.at("server").get<std::string>());
       EXPECT_TRUE(row.at("valid").get<bool>()) << where << ": " << row.at("invalid_reason");
-      EXPECT_EQ(row.at("generator"), "wrk");
+      // hello: loadgen closed loop; hello-wrk: the same load from real wrk.
+      EXPECT_EQ(row.at("generator"), std::string(scenario) == "hello" ? "loadgen" : "wrk");
       EXPECT_EQ(row.at("mode"), "closed");
       EXPECT_EQ(row.at("connections"), 64);
       EXPECT_TRUE(row.at("offered_rate").is_null());

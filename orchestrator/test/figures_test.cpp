@@ -326,9 +326,10 @@ TEST(FiguresPairing, RoundsPairByRepetitionNotByRowOrder) {
   EXPECT_DOUBLE_EQ(e.coverage, 0.75);
 }
 
-TEST(FiguresPairing, ARoundMissingOnOneSideMakesTheComparisonUnpaired) {
-  // rust's round 2 was invalid: go has rounds 1, 2, 3 and rust 1, 3. Not every round pairs, so
-  // the medians are compared instead: go {22, 24, 21} median 22, rust {10, 10} median 10.
+TEST(FiguresPairing, ARoundMissingOnOneSideIsLeftOutOfThePairs) {
+  // rust's round 2 was invalid: go has rounds 1, 2, 3 and rust 1, 3. Rounds 1 and 3 pair:
+  // ratios 22/10 = 2.2 and 21/10 = 2.1, median 2.15, interval their range, coverage
+  // 1 - 2 * 0.5^2 = 0.5; go's round 2 is left out.
   const json doc = document(json::array({
       trial("go", "hello-10k", 1, {{"cpu_us_per_request", 22}}),
       trial("go", "hello-10k", 2, {{"cpu_us_per_request", 24}}),
@@ -339,9 +340,13 @@ TEST(FiguresPairing, ARoundMissingOnOneSideMakesTheComparisonUnpaired) {
   }));
   const Estimate e = Figures(doc).ratio(select("cpu_us_per_request", "hello-10k"), "go", "rust");
   ASSERT_TRUE(e.measured);
-  EXPECT_FALSE(e.paired);
-  EXPECT_EQ(e.method, "order-statistic, Bonferroni");
-  EXPECT_NEAR(e.value, 2.2, 1e-12);
+  EXPECT_TRUE(e.paired);
+  EXPECT_EQ(e.n, 2u);
+  EXPECT_EQ(e.rounds_left_out, 1);
+  EXPECT_NEAR(e.value, 2.15, 1e-12);
+  EXPECT_NEAR(e.low, 2.1, 1e-12);
+  EXPECT_NEAR(e.high, 2.2, 1e-12);
+  EXPECT_DOUBLE_EQ(e.coverage, 0.5);
 }
 
 TEST(FiguresPairing, EachRoundPairsOnce) {

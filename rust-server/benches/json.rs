@@ -262,7 +262,10 @@ fn samples_from(sample: &serde_json::Value) -> Option<(Vec<f64>, u64)> {
             .collect()
     };
     let (iters, times) = (numbers("iters")?, numbers("times")?);
-    if iters.is_empty() || iters.len() != times.len() || iters.iter().any(|&i| !(i > 0.0)) {
+    if iters.is_empty()
+        || iters.len() != times.len()
+        || iters.iter().any(|&i| i.is_nan() || i <= 0.0)
+    {
         return None;
     }
     let samples = iters

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "analysis/stats.hpp"
@@ -92,6 +93,7 @@ json Estimate::to_json() const {
   // ci95 is kept for readers of schema hellobench/1; `coverage` says what it really is.
   out["ci95"] = {low, high};
   if (left_out_loadgen_bound > 0) out["left_out_loadgen_bound"] = left_out_loadgen_bound;
+  if (rounds_left_out > 0) out["rounds_left_out"] = rounds_left_out;
   return out;
 }
 
@@ -213,12 +215,27 @@ Samples Figures::samples(const Selection& selection, const std::string& server) 
       }
       break;
     case MetricSource::microbenchmarks:
+      // A row's repeated measurements (samples_ns_per_op for /ns_per_op) are its samples,
+      // rounds 1..n; a row without them gives its one value. Never paired across languages.
+      out.unpaired = true;
       for (const json& r : field(field(results_, "microbenchmarks"), "rows")) {
         if (r.value("language", std::string()) != server || !where_matches(r, selection.where))
           continue;
-        if (const auto v = metric_value(*metric, r)) {
+        // samples_<field> beside a top-level field: the row's repeated measurements of it.
+        const json* repeated = nullptr;
+        if (!metric->derive && metric->pointer && metric->pointer[0] == '/' &&
+            std::strchr(metric->pointer + 1, '/') == nullptr) {
+          repeated = &field(r, fmt::format("samples_{}", metric->pointer + 1).c_str());
+        }
+        if (repeated && repeated->is_array() && !repeated->empty()) {
+          for (const json& sample : *repeated) {
+            if (!sample.is_number() || !std::isfinite(sample.get<double>())) continue;
+            out.values.push_back(sample.get<double>() * metric->scale);
+            out.rounds.push_back(static_cast<int>(out.values.size()));
+          }
+        } else if (const auto v = metric_value(*metric, r)) {
           out.values.push_back(*v);
-          out.rounds.push_back(1);
+          out.rounds.push_back(static_cast<int>(out.values.size()));
         }
       }
       break;
@@ -366,9 +383,14 @@ Estimate compare(const Samples& sa, const Samples& sb, const std::string& a, con
     e.n = 1;
     return e;
   }
-  const Pairs pairs = pair_rounds(sa, sb);
-  if (!pairs.a.empty() && pairs.a.size() == sa.values.size() &&
-      pairs.b.size() == sb.values.size()) {
+  const Pairs pairs = sa.unpaired || sb.unpaired ? Pairs{} : pair_rounds(sa, sb);
+  // Paired on the rounds both servers have (a round where one trial was invalid is left out of
+  // both), when at least two rounds pair, or the only round does; else the medians, unpaired.
+  const bool complete =
+      pairs.a.size() == sa.values.size() && pairs.b.size() == sb.values.size();
+  if (!pairs.a.empty() && (pairs.a.size() >= 2 || complete)) {
+    e.rounds_left_out = static_cast<int>(std::max(sa.values.size(), sb.values.size()) -
+                                         pairs.a.size());
     const stats::PairedInterval p = ratio ? stats::paired_ratio(pairs.a, pairs.b, kTargetCoverage)
                                           : stats::paired_difference(pairs.a, pairs.b,
                                                                      kTargetCoverage);

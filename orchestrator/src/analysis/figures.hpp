@@ -44,6 +44,10 @@ struct Samples {
   int invalid = 0;                 // trials that were invalid (never counted)
   int without_value = 0;           // counted trials whose row lacks the metric
   bool exact = false;              // file sizes: one value is the whole truth
+  // The samples never pair with another server's, whatever their round numbers: each
+  // language's microbenchmark samples ran in its own harness at its own time, so sample i of
+  // go and sample i of rust share nothing (compare takes the unpaired path).
+  bool unpaired = false;
   std::optional<double> bracket_high;  // capacity: the first rate that failed (none when no
                                        // rate failed, or the failure was the generator's)
 };
@@ -59,6 +63,7 @@ struct Estimate {
   std::string method;     // how the interval was computed, in words
   std::size_t n = 0;      // samples (pairs, for a paired comparison)
   bool paired = false;
+  int rounds_left_out = 0;  // paired: rounds of one server with no partner in the other
   std::map<std::string, double> medians;  // per server (or language)
   int left_out_loadgen_bound = 0;
   nlohmann::json to_json() const;

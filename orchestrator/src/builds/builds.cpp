@@ -66,15 +66,19 @@ void apply_field_edit(const fs::path& source_root, const FieldEdit& edit) {
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
   in.close();
-  std::vector<std::size_t> hits;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find(edit.marker) != std::string::npos) hits.push_back(i);
+  std::vector<std::pair<std::string, std::string>> insertions = {{edit.marker, edit.line}};
+  insertions.insert(insertions.end(), edit.also.begin(), edit.also.end());
+  for (const auto& [marker, inserted] : insertions) {
+    std::vector<std::size_t> hits;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].find(marker) != std::string::npos) hits.push_back(i);
+    }
+    if (hits.size() != 1) {
+      throw ConfigError(fmt::format("edit.marker: '{}' found {} times in {} (needs exactly one)",
+                                    marker, hits.size(), edit.file));
+    }
+    lines.insert(lines.begin() + static_cast<long>(hits.front()) + 1, inserted);
   }
-  if (hits.size() != 1) {
-    throw ConfigError(fmt::format("edit.marker: '{}' found {} times in {} (needs exactly one)",
-                                  edit.marker, hits.size(), edit.file));
-  }
-  lines.insert(lines.begin() + static_cast<long>(hits.front()) + 1, edit.line);
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   for (const std::string& l : lines) out << l << '\n';
   if (!out) throw std::runtime_error(fmt::format("cannot write {}", file.string()));
@@ -86,13 +90,15 @@ BinaryInfo inspect_binary(const fs::path& binary, const fs::path& scratch) {
   info.bytes = fs::file_size(binary);
   fs::create_directories(scratch);
   const fs::path copy = scratch / (binary.filename().string() + ".stripped");
-  fs::copy_file(binary, copy, fs::copy_options::overwrite_existing);
+  // strip writes the copy itself; a strip that cannot (a file-size limit, a full scratch disk)
+  // leaves the stripped size unknown rather than failing the run.
   if (capture_output({"strip", "-o", copy.string(), binary.string()})) {
     std::error_code ec;
     const auto size = fs::file_size(copy, ec);
     if (!ec) info.stripped_bytes = size;
   }
-  fs::remove(copy);
+  std::error_code removed;
+  fs::remove(copy, removed);
   if (const auto ldd = capture_output({"ldd", binary.string()})) {
     std::stringstream lines(*ldd);
     std::string line;

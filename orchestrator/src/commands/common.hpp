@@ -50,6 +50,10 @@ struct Options {
   std::string history;                     // report: the runs folder of the history view
   std::string db;   // a database the user runs (run --db, db load --db)
   int live_mb = 0;  // db load --live-mb
+  // sample PID (commands/sample.cpp)
+  int sample_pid = 0;
+  int sample_interval_ms = 50;
+  double sample_duration_s = 10;
 };
 
 // The config (default: hellobench.toml of the source tree), with its claims validated.
@@ -99,5 +103,6 @@ int command_compare(const Options& options, std::FILE* out);
 int command_gate(const Options& options, std::FILE* out, std::FILE* err);
 int command_report_html(const Options& options, std::FILE* out);
 int command_db_load(const Options& options, std::FILE* out);
+int command_sample(const Options& options, std::FILE* out);
 
 }  // namespace hellobench

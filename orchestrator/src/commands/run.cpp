@@ -21,6 +21,7 @@
 #include "output/report.hpp"
 #include "output/results.hpp"
 #include "trial/environment.hpp"
+#include "trial/hosts.hpp"
 #include "trial/launch.hpp"
 #include "trial/process.hpp"
 #include "trial/trials.hpp"
@@ -64,6 +65,25 @@ int command_run(const Options& options, std::FILE* out) {
           s->name, server_binary(*s, bin_dir).string()));
     }
   }
+  // Every host the run uses answers through its prefix before anything else happens: a host
+  // that does not is named, and the run ends here with exit 2 (configuration).
+  const HostConfig* server_host = server_host_for(config, profile);
+  const auto generator_hosts = hosts_of_run(config, profile, scenarios, sweeps);
+  json hosts_json = nullptr;
+  if (!generator_hosts.empty() || server_host) {
+    const auto checks = check_hosts(config, generator_hosts, server_host, bin_dir);
+    require_hosts(checks);
+    hosts_json = {{"server_host", server_host ? json(server_host->name) : json("local")},
+                  {"checks", json::array()}};
+    for (const HostCheck& c : checks) {
+      const HostConfig* h = config.find_host(c.host);
+      hosts_json["checks"].push_back({{"host", c.host},
+                                      {"role", c.role},
+                                      {"prefix", h->prefix},
+                                      {"remote", h->remote},
+                                      {"version", c.version}});
+    }
+  }
 
   const CpuPlan plan = plan_cpus(available_cpus());
   const auto started = SystemClock::now();
@@ -74,6 +94,7 @@ int command_run(const Options& options, std::FILE* out) {
   json doc = new_results(config, &profile, plan, profile.name, jobs, started);
   doc["servers"] = servers_json(servers, bin_dir, scratch.path, true);
   doc["microbenchmarks"] = microbenchmarks_of(options, bin_dir);
+  if (!hosts_json.is_null()) doc["hosts"] = hosts_json;
   // The results folder must take files before anything is measured: this first save is that
   // check. A folder that cannot be written (read-only, full, over a file-size limit) is named
   // here, exit 2, before any load; a save that fails later ends the run saying what was kept.
@@ -114,6 +135,7 @@ int command_run(const Options& options, std::FILE* out) {
   context.bin_dir = bin_dir;
   context.run_dir = run_dir;
   context.progress = &progress;
+  context.server_host = server_host;
   const VerifyOutcome verified = verify_servers(context);
   doc["verify"] = verified.json;
   for (const std::string& name : verified.failed_servers) {

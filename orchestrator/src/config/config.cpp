@@ -246,10 +246,21 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
   }
   if (const toml::table* edit = r.table(t, "edit", context)) {
     const std::string edit_context = context + ".edit";
-    r.only_keys(*edit, edit_context, {"file", "marker", "line"});
+    r.only_keys(*edit, edit_context, {"file", "marker", "line", "also"});
     s.edit.file = r.string(*edit, "file", edit_context);
     s.edit.marker = r.string(*edit, "marker", edit_context, std::string("hellobench:add-field"));
     s.edit.line = r.string(*edit, "line", edit_context);
+    if (const toml::node* also = edit->get("also")) {
+      const toml::array* items = also->as_array();
+      if (!items) r.fail(*also, edit_context + ".also: expected an array of {marker, line} tables");
+      for (const toml::node& item : *items) {
+        const toml::table* t2 = item.as_table();
+        if (!t2) r.fail(item, edit_context + ".also: expected {marker = ..., line = ...}");
+        r.only_keys(*t2, edit_context + ".also", {"marker", "line"});
+        s.edit.also.emplace_back(r.string(*t2, "marker", edit_context + ".also"),
+                                 r.string(*t2, "line", edit_context + ".also"));
+      }
+    }
   } else if (s.tier != "minimal") {
     r.fail(t, fmt::format("{}: missing table 'edit' (the one-field edit of the incremental "
                           "build; only a minimal-tier server may go without)",
@@ -292,7 +303,7 @@ ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t 
       t, context,
       {"name", "path", "generator", "mode", "connections", "rate", "method", "headers",
        "body_file", "targets_file", "draws", "settings", "warmup_s", "window_s", "timeout_s",
-       "claims", "description"});
+       "generator_hosts", "claims", "description"});
   s.path = r.string(t, "path", context);
   if (s.path.empty() || s.path.front() != '/') {
     r.fail(*t.get("path"), fmt::format("{}.path: must start with '/'", context));
@@ -352,9 +363,56 @@ ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t 
                           "generator = 'loadgen' (wrk runs plain GETs here)",
                           context));
   }
+  s.generator_hosts = r.strings(t, "generator_hosts", context);
+  if (!s.generator_hosts.empty() && s.generator != "loadgen") {
+    r.fail(*t.get("generator_hosts"),
+           fmt::format("{}.generator_hosts: needs generator = 'loadgen' (wrk cannot start at an "
+                       "agreed time or take a part of a load)",
+                       context));
+  }
   s.claims = r.strings(t, "claims", context);
   s.description = r.string(t, "description", context, std::string());
   return s;
+}
+
+std::string where(const Reader& r, const toml::node& node);
+
+HostConfig read_host(const Reader& r, const toml::table& t, std::size_t index) {
+  std::string context = fmt::format("host[{}]", index);
+  HostConfig h;
+  h.name = r.string(t, "name", context);
+  context = fmt::format("host '{}'", h.name);
+  h.where = where(r, t);
+  r.only_keys(t, context,
+              {"name", "prefix", "remote", "loadgen", "hellobench", "address", "threads",
+               "start_margin_s", "max_start_late_ms"});
+  if (h.name.empty() || h.name == "local" || h.name.find_first_of(", /") != std::string::npos) {
+    r.fail(*t.get("name"), fmt::format("{}: name must be non-empty, without ',', ' ' or '/', and "
+                                       "not 'local' (this machine)",
+                                       context));
+  }
+  const toml::node* prefix = t.get("prefix");
+  if (!prefix) r.fail(t, fmt::format("{}: missing field 'prefix' (e.g. [\"ssh\", \"{}\"])",
+                                     context, h.name));
+  h.prefix = r.argv(*prefix, context + ".prefix");
+  h.remote = fs::path(h.prefix.front()).filename() == "ssh";
+  if (const toml::node* remote = t.get("remote")) {
+    if (!remote->is_boolean()) r.fail(*remote, context + ".remote: expected true or false");
+    h.remote = remote->as_boolean()->get();
+  }
+  h.loadgen = r.string(t, "loadgen", context, std::string());
+  h.hellobench = r.string(t, "hellobench", context, std::string());
+  h.address = r.string(t, "address", context, std::string());
+  h.threads = r.integer(t, "threads", context, 0, 0);
+  h.start_margin_s = r.number(t, "start_margin_s", context, 1.0);
+  if (h.start_margin_s <= 0 || h.start_margin_s > 600) {
+    r.fail(*t.get("start_margin_s"), context + ".start_margin_s: must be in (0, 600]");
+  }
+  h.max_start_late_ms = r.number(t, "max_start_late_ms", context, 100.0);
+  if (h.max_start_late_ms <= 0) {
+    r.fail(*t.get("max_start_late_ms"), context + ".max_start_late_ms: must be > 0");
+  }
+  return h;
 }
 
 std::string where(const Reader& r, const toml::node& node) {
@@ -583,7 +641,7 @@ ProfileConfig read_profile(const Reader& r, const std::string& name, const toml:
   r.only_keys(t, context,
               {"repetitions", "warmup_s", "window_s", "scenarios", "builds", "build_repetitions",
                "sweeps", "sweep_repetitions", "service_sizes", "service_loops",
-               "service_repetitions"});
+               "service_repetitions", "generator_hosts", "server_host"});
   ProfileConfig p;
   p.name = name;
   p.repetitions = r.integer(t, "repetitions", context, std::nullopt, 1);
@@ -607,6 +665,8 @@ ProfileConfig read_profile(const Reader& r, const std::string& name, const toml:
   if (p.service_sizes.empty() != p.service_loops.empty()) {
     r.fail(t, context + ": service_sizes and service_loops go together (both or neither)");
   }
+  p.generator_hosts = r.strings(t, "generator_hosts", context);
+  p.server_host = r.string(t, "server_host", context, std::string());
   return p;
 }
 
@@ -708,10 +768,113 @@ std::vector<std::string> split_list(const std::string& list) {
   return out;
 }
 
+// Host names must name [[host]] tables; each host takes an equal part of the load, so the
+// connections of every scenario they carry must divide evenly among them.
+void check_generator_hosts(const Reader& r, const Config& config, const toml::node& node,
+                           const std::string& field, const std::vector<std::string>& names,
+                           const std::vector<const ScenarioConfig*>& scenarios) {
+  std::set<std::string> seen;
+  for (const std::string& name : names) {
+    if (!config.find_host(name)) {
+      std::vector<std::string> known;
+      for (const HostConfig& h : config.hosts) known.push_back(h.name);
+      r.fail(node, fmt::format("{}: unknown host '{}' (known: {})", field, name,
+                               known.empty() ? std::string("none; add a [[host]] table")
+                                             : known_names(known)));
+    }
+    if (!seen.insert(name).second) {
+      r.fail(node, fmt::format("{}: host '{}' is named twice", field, name));
+    }
+  }
+  for (const ScenarioConfig* s : scenarios) {
+    if (s->connections % static_cast<int>(names.size()) != 0) {
+      r.fail(node, fmt::format("{}: scenario '{}' has {} connections, which do not split into {} "
+                               "equal parts (one per host)",
+                               field, s->name, s->connections, names.size()));
+    }
+  }
+}
+
+void check_server_host(const Reader& r, const Config& config, const toml::node& node,
+                       const std::string& field, const std::string& name) {
+  const HostConfig* host = config.find_host(name);
+  if (!host) {
+    std::vector<std::string> known;
+    for (const HostConfig& h : config.hosts) known.push_back(h.name);
+    r.fail(node, fmt::format("{}: unknown host '{}' (known: {})", field, name,
+                             known.empty() ? std::string("none; add a [[host]] table")
+                                           : known_names(known)));
+  }
+  if (host->address.empty()) {
+    r.fail(node, fmt::format("{}: host '{}' has no 'address' (the address the server binds and "
+                             "the load goes to)",
+                             field, name));
+  }
+}
+
+// TOML 1.0 allows characters beyond ASCII only inside strings and comments. toml++ 3.3 must not
+// see them anywhere else: its whitespace test reaches __builtin_unreachable for most code points
+// from U+00A1 to U+0499 (found by orchestrator/fuzz on "[s\u030C"), which is undefined behaviour
+// in the release build. So they are refused here first, with their line and column.
+void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) {
+  std::size_t line = 1, column = 1;
+  enum class In { code, comment, basic, literal, ml_basic, ml_literal } in = In::code;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto ahead = [&](std::string_view s) { return text.compare(i, s.size(), s) == 0; };
+    if (c == '\n') {
+      ++line;
+      column = 1;
+      if (in == In::comment || in == In::basic || in == In::literal) in = In::code;
+      continue;
+    }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++column;  // code points, as toml++ counts
+    switch (in) {
+      case In::code:
+        if (static_cast<unsigned char>(c) >= 0x80) {
+          toml::source_region where;
+          where.begin = {static_cast<toml::source_index>(line),
+                         static_cast<toml::source_index>(column - 1)};
+          r.fail(where, "invalid TOML: a character beyond ASCII outside a string or a comment "
+                        "(TOML 1.0 allows them only there; quote the key)");
+        }
+        if (c == '#') in = In::comment;
+        else if (ahead("\"\"\"")) in = In::ml_basic, i += 2, column += 2;
+        else if (ahead("'''")) in = In::ml_literal, i += 2, column += 2;
+        else if (c == '"') in = In::basic;
+        else if (c == '\'') in = In::literal;
+        break;
+      case In::comment:
+        break;
+      case In::basic:
+      case In::ml_basic:
+        if (c == '\\') {
+          if (i + 1 < text.size() && text[i + 1] != '\n') ++i, ++column;
+        } else if (in == In::basic && c == '"') {
+          in = In::code;
+        } else if (in == In::ml_basic && ahead("\"\"\"")) {
+          while (i + 3 < text.size() && text[i + 3] == '"') ++i, ++column;  // """" ends with a quote
+          in = In::code, i += 2, column += 2;
+        }
+        break;
+      case In::literal:
+        if (c == '\'') in = In::code;
+        break;
+      case In::ml_literal:
+        if (ahead("'''")) {
+          while (i + 3 < text.size() && text[i + 3] == '\'') ++i, ++column;
+          in = In::code, i += 2, column += 2;
+        }
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 Config parse_config(const std::string& text, const fs::path& file) {
   const Reader r(file);
+  refuse_non_ascii_outside_strings(text, r);
   toml::table root;
   try {
     root = toml::parse(text, file.string());
@@ -721,7 +884,7 @@ Config parse_config(const std::string& text, const fs::path& file) {
   r.only_keys(
       root, "top level",
       {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep", "database",
-       "profile", "claim", "services"});
+       "profile", "claim", "services", "host", "server_host"});
 
   Config config;
   config.file = file;
@@ -743,6 +906,17 @@ Config parse_config(const std::string& text, const fs::path& file) {
     }
   }
 
+  // Hosts first: scenarios and profiles name them.
+  const auto host_tables = r.tables(root, "host");
+  for (std::size_t i = 0; i < host_tables.size(); ++i) {
+    config.hosts.push_back(read_host(r, *host_tables[i], i));
+  }
+  reject_duplicates(r, config.hosts, host_tables, "host");
+  config.server_host = r.string(root, "server_host", "top level", std::string());
+  if (!config.server_host.empty()) {
+    check_server_host(r, config, *root.get("server_host"), "server_host", config.server_host);
+  }
+
   const auto server_tables = r.tables(root, "server");
   for (std::size_t i = 0; i < server_tables.size(); ++i) {
     config.servers.push_back(read_server(r, *server_tables[i], i, config.base_dir));
@@ -755,6 +929,13 @@ Config parse_config(const std::string& text, const fs::path& file) {
     config.scenarios.push_back(read_scenario(r, *scenario_tables[i], i, config.base_dir));
   }
   reject_duplicates(r, config.scenarios, scenario_tables, "scenario");
+  for (std::size_t i = 0; i < config.scenarios.size(); ++i) {
+    const ScenarioConfig& s = config.scenarios[i];
+    if (s.generator_hosts.empty()) continue;
+    check_generator_hosts(r, config, *scenario_tables[i]->get("generator_hosts"),
+                          fmt::format("scenario '{}'.generator_hosts", s.name), s.generator_hosts,
+                          {&s});
+  }
 
   if (const toml::table* db = r.table(root, "database", "top level")) {
     r.only_keys(*db, "database", {"live_mb", "max_connections", "cpus"});
@@ -824,6 +1005,24 @@ Config parse_config(const std::string& text, const fs::path& file) {
                  fmt::format("profile.{}.sweeps: unknown sweep '{}'", key.str(), sweep));
         }
       }
+      if (!p.generator_hosts.empty()) {
+        // The profile's hosts carry its loadgen scenarios that name none, and its sweeps'.
+        std::vector<const ScenarioConfig*> carried;
+        auto carry = [&](const ScenarioConfig* s) {
+          if (s->generator == "loadgen" && s->generator_hosts.empty()) carried.push_back(s);
+        };
+        for (const std::string& name : p.scenarios) carry(config.find_scenario(name));
+        for (const std::string& name : p.sweeps) {
+          carry(config.find_scenario(config.find_sweep(name)->scenario));
+        }
+        check_generator_hosts(r, config, *value.as_table()->get("generator_hosts"),
+                              fmt::format("profile.{}.generator_hosts", key.str()),
+                              p.generator_hosts, carried);
+      }
+      if (!p.server_host.empty()) {
+        check_server_host(r, config, *value.as_table()->get("server_host"),
+                          fmt::format("profile.{}.server_host", key.str()), p.server_host);
+      }
       config.profiles.emplace(p.name, std::move(p));
     }
   }
@@ -858,6 +1057,13 @@ const std::vector<std::string>& service_loop_kinds() {
       "native-clean", "native-noop",     "native-incremental",   "check",
       "ci",           "container-plain", "container-deps-layer", "container-cache-mount"};
   return kinds;
+}
+
+const HostConfig* Config::find_host(const std::string& name) const {
+  for (const HostConfig& h : hosts) {
+    if (h.name == name) return &h;
+  }
+  return nullptr;
 }
 
 const ServerConfig* Config::find_server(const std::string& name) const {

@@ -34,6 +34,9 @@ struct FieldEdit {
   std::string file;    // relative to the server's source_dir
   std::string marker;  // text of the line after which `line` is inserted
   std::string line;    // the inserted line, verbatim
+  // More insertions in the same file, for a language where one field is two lines (a member
+  // and its name in a reflection list such as BOOST_DESCRIBE_STRUCT): {marker, line} pairs.
+  std::vector<std::pair<std::string, std::string>> also;
 };
 
 struct ServerConfig {
@@ -89,6 +92,9 @@ struct ScenarioConfig {
   std::optional<double> warmup_seconds;
   std::optional<double> window_seconds;
   double timeout_seconds = 2;
+  // Hosts the load comes from ([[host]] names; empty: the profile's, else this machine). The
+  // load is split into equal parts, one per host (trial/hosts.hpp).
+  std::vector<std::string> generator_hosts;
   std::vector<std::string> claims;
   std::string description;
 };
@@ -188,6 +194,29 @@ struct ProfileConfig {
   std::vector<int> service_sizes;
   std::vector<std::string> service_loops;
   int service_repetitions = 1;
+  // [[host]] names the profile's loadgen scenarios take their load from when the scenario names
+  // none (wrk scenarios stay on this machine: wrk cannot start at an agreed time), and the host
+  // the servers run on (empty: the config's, else this machine).
+  std::vector<std::string> generator_hosts;
+  std::string server_host;
+};
+
+// Another machine (or a network namespace, a container) that runs a generator or the server:
+// every command for it is `prefix` + the command (CONTRACT.md 3, "Several hosts").
+struct HostConfig {
+  std::string name;
+  Argv prefix;  // ["ssh", "gen1"], ["ip", "netns", "exec", "gen1"]
+  // The prefix hands a command line to a remote shell (ssh): each argument is quoted for it,
+  // and the processes run on another machine, so their CPU is not measured here. Default: true
+  // when the prefix's program is ssh.
+  bool remote = false;
+  std::string loadgen;     // loadgen there (default: [generators] loadgen)
+  std::string hellobench;  // hellobench there, for `hellobench sample` (default: this program)
+  std::string address;     // as the server's host: the address it binds and the load goes to
+  int threads = 0;         // loadgen -t there (0: the size of this machine's generator CPU set)
+  double start_margin_s = 1;       // --start-at is this far ahead of the launch
+  double max_start_late_ms = 100;  // loadgen --max-start-late: a later start invalidates a trial
+  std::string where;               // FILE:LINE:COLUMN
 };
 
 // One part of a claim (CLAIMS.md): what is selected, how it is estimated, and the rule.
@@ -245,7 +274,10 @@ struct Config {
   std::map<std::string, ProfileConfig> profiles;
   std::vector<ClaimConfig> claims;
   ServicesConfig services;
+  std::vector<HostConfig> hosts;
+  std::string server_host;  // a [[host]] the servers run on (empty: this machine)
 
+  const HostConfig* find_host(const std::string& name) const;
   const ServerConfig* find_server(const std::string& name) const;
   const ScenarioConfig* find_scenario(const std::string& name) const;
   const ProfileConfig* find_profile(const std::string& name) const;

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "analysis/stats.hpp"
 #include "core/errors.hpp"
 
 namespace hellobench {
@@ -35,6 +37,17 @@ json check_row(const json& row, const fs::path& file, std::size_t index,
     require(!row.contains(key) || row[key].is_null() || row[key].is_number(), file,
             fmt::format("{}.{}: expected a number or null", at, key));
   }
+  // Optional: the repeated measurements whose median ns_per_op is (null counts as absent).
+  if (row.contains("samples_ns_per_op") && !row["samples_ns_per_op"].is_null()) {
+    const json& samples = row["samples_ns_per_op"];
+    require(samples.is_array() && !samples.empty(), file,
+            at + ".samples_ns_per_op: expected a non-empty array of positive numbers");
+    for (std::size_t k = 0; k < samples.size(); ++k) {
+      require(samples[k].is_number() && samples[k].get<double>() > 0 &&
+                  std::isfinite(samples[k].get<double>()),
+              file, fmt::format("{}.samples_ns_per_op[{}]: expected a positive number", at, k));
+    }
+  }
   json out = row;
   out["language"] = row.value("language", language);
   for (const char* key : {"bytes_per_op", "allocs_per_op", "iterations"}) {
@@ -43,9 +56,32 @@ json check_row(const json& row, const fs::path& file, std::size_t index,
   return out;
 }
 
+// The row's samples of ns/op: samples_ns_per_op when it has them, else its one ns_per_op.
+std::vector<double> ns_samples(const json& row) {
+  std::vector<double> samples;
+  if (row.contains("samples_ns_per_op") && row["samples_ns_per_op"].is_array()) {
+    for (const json& v : row["samples_ns_per_op"]) samples.push_back(v.get<double>());
+  }
+  if (samples.empty()) samples.push_back(row["ns_per_op"].get<double>());
+  return samples;
+}
+
+// Nanoseconds to the nanosecond from 100 ns up ("46110"), else to 0.1 ns ("95.3").
+std::string ns_text(double ns) {
+  return ns >= 100 ? fmt::format("{:.0f}", ns) : fmt::format("{:.1f}", ns);
+}
+
+// "2150 ns [2101..2230] x10, 23 allocs": the median of the samples, their interquartile range
+// and count; a row without samples shows its one ns_per_op, "x1".
 std::string cell(const json& row) {
   if (row.is_null()) return "-";
-  std::string text = fmt::format("{:.4g} ns", row["ns_per_op"].get<double>());
+  const std::vector<double> samples = ns_samples(row);
+  std::string text = ns_text(stats::median(samples)) + " ns";
+  if (samples.size() > 1) {
+    text += fmt::format(" [{}..{}]", ns_text(stats::quantile(samples, 0.25)),
+                        ns_text(stats::quantile(samples, 0.75)));
+  }
+  text += fmt::format(" x{}", samples.size());
   if (row["allocs_per_op"].is_number()) {
     text += fmt::format(", {:.3g} allocs", row["allocs_per_op"].get<double>());
   }
@@ -82,8 +118,8 @@ json read_microbench_file(const fs::path& file) {
 }
 
 json merge_microbench_files(const std::vector<std::string>& files) {
-  json merged = {{"schema", kMicrobenchSchema}, {"languages", json::array()},
-                 {"rows", json::array()}};
+  json merged = {
+      {"schema", kMicrobenchSchema}, {"languages", json::array()}, {"rows", json::array()}};
   std::set<std::string> seen;
   for (const std::string& name : files) {
     const json doc = read_microbench_file(name);
@@ -109,18 +145,24 @@ std::string render_microbench_table(const json& merged) {
     table[key][row.value("language", "")] = row;
   }
   std::string out = fmt::format("{:<22}", "payload / operation");
-  for (const std::string& l : languages) out += fmt::format("{:<26}", l);
+  for (const std::string& l : languages) out += fmt::format("{:<38}", l);
   out += "go/rust  cpp/rust\n";
   for (const auto& key : order) {
     auto& by = table[key];
     out += fmt::format("{:<22}", key.first + " " + key.second);
-    for (const std::string& l : languages) out += fmt::format("{:<26}", cell(by.count(l) ? by[l] : json()));
+    for (const std::string& l : languages) {
+      out += fmt::format("{:<38}", cell(by.count(l) ? by[l] : json()));
+    }
     auto ratio = [&](const char* a, const char* b) -> std::string {
       if (!by.count(a) || !by.count(b)) return "-";
-      return fmt::format("{:.2f}x", by[a]["ns_per_op"].get<double>() / by[b]["ns_per_op"].get<double>());
+      return fmt::format("{:.2f}x",
+                         stats::median(ns_samples(by[a])) / stats::median(ns_samples(by[b])));
     };
     out += fmt::format("{:<9}{}\n", ratio("go", "rust"), ratio("cpp", "rust"));
   }
+  out +=
+      "ns/op: the median of a row's samples [their interquartile range] x how many; the ratios "
+      "are of the medians\n";
   return out;
 }
 

@@ -55,6 +55,16 @@ struct LoadResult {
   std::optional<LatencyMicros> overhead_us;
   // loadgen with a targets file: per target {requests, errors, latency_us}, as it reported it.
   std::string targets_json;
+  // Load from several hosts (trial/hosts.hpp): which hosts, per host what it ran and measured
+  // (a JSON array: host, part, exit_status, requests, start_late_ms, ...), and why the trial
+  // cannot stand although figures came back (a host lost, a host started late); empty for a
+  // generator on this machine.
+  std::vector<std::string> generator_hosts;
+  std::string hosts_json;
+  std::string invalid_reason;
+  std::optional<double> start_at;  // the agreed start (wall-clock seconds)
+  // False when a generator ran on another machine: its CPU is not in this machine's accounts.
+  bool generator_cpu_measured = true;
 };
 
 struct GeneratorError : std::runtime_error {
@@ -65,6 +75,10 @@ class RunningLoad {
  public:
   virtual ~RunningLoad() = default;
   virtual pid_t pid() const = 0;
+  // When the load's timeline begins (wall-clock seconds; loadgen --start-at), for a load that
+  // starts at an agreed moment rather than at once: the caller starts its own measurements
+  // there. nullopt: at once.
+  virtual std::optional<double> start_at() const { return std::nullopt; }
   // Waits for the generator to finish and parses its output; throws GeneratorError when it
   // failed or printed something unparseable (the message carries its stderr).
   virtual LoadResult wait() = 0;
@@ -76,6 +90,9 @@ class Generator {
   virtual std::string name() const = 0;           // "wrk" or "loadgen"
   virtual bool supports_open_loop() const = 0;    // fixed offered rate
   virtual std::string version() const = 0;        // for results.json environment
+  // True when start() launches a load that begins at an agreed moment (RunningLoad::start_at),
+  // as loadgen on several hosts does: the caller launches it before its window's readings.
+  virtual bool starts_at_agreed_time() const { return false; }
   // Starts the generator; its stdout and stderr go under log_dir (created if missing) as
   // <name>.stdout and <name>.stderr, with wrk's report script as wrk-report.lua: give each run
   // its own folder. Throws GeneratorError for a spec the generator cannot run (wrk: a rate or a

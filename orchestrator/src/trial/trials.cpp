@@ -11,10 +11,12 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "trial/database.hpp"
 #include "trial/generator.hpp"
+#include "trial/hosts.hpp"
 #include "trial/launch.hpp"
 #include "trial/sampler.hpp"
 #include "trial/sweeps.hpp"
@@ -112,33 +114,113 @@ int count_gc_lines(const fs::path& path, std::uintmax_t from, std::uintmax_t to)
 
 WindowMeasurement measure_window(const RunContext& context, int pid, Generator& generator,
                                  const LoadSpec& spec, const fs::path& log_dir,
-                                 const fs::path& server_stderr) {
+                                 const fs::path& server_stderr, const HostServer* host_server) {
   WindowMeasurement m;
-  MemorySampler sampler(pid);
-  const auto server_cpu_start = read_proc_cpu(pid);
-  const auto server_task_clock_start = read_task_clock_seconds(pid);
+  // The server on another host: its /proc is read there, by `hellobench sample` (HostSampler).
+  const bool local_server = host_server == nullptr;
+  const bool server_cpus_here = local_server || !host_server->host->remote;
+  std::optional<MemorySampler> sampler;
+  std::optional<HostSampler> host_sampler;
+  if (local_server) {
+    sampler.emplace(pid);
+  } else {
+    const auto longest = std::chrono::duration_cast<std::chrono::seconds>(
+        spec.duration + spec.timeout + std::chrono::seconds(30));
+    host_sampler.emplace(*host_server, std::chrono::milliseconds(50), longest,
+                         log_dir / "server-sample.jsonl");
+  }
+  // A load on generator hosts starts at an agreed moment: launch it first, then begin the
+  // window's readings at that moment (so the start margin is not in the window).
+  std::unique_ptr<RunningLoad> running;
+  if (generator.starts_at_agreed_time()) {
+    try {
+      running = generator.start(spec, log_dir);
+    } catch (const GeneratorError& e) {
+      m.failure = fmt::format("load generator failed: {}", e.what());
+    }
+  }
+  if (running && running->start_at()) {
+    const auto at = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(*running->start_at())));
+    std::this_thread::sleep_until(at);
+  }
+  const double wall_start =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::optional<CpuTimes> server_cpu_start;
+  std::optional<double> server_task_clock_start;
+  if (local_server) {
+    server_cpu_start = read_proc_cpu(pid);
+    server_task_clock_start = read_task_clock_seconds(pid);
+  }
   const CpuTimes self_start = read_self_cpu();
   const CpuJiffies server_cpus_start = read_cpu_jiffies(context.cpus.server);
   const CpuJiffies generator_cpus_start = read_cpu_jiffies(context.cpus.generator);
   const double children_start = reaped_children_cpu_seconds();
   const std::uintmax_t stderr_start = file_size_or_zero(server_stderr);
   const auto window_start = Clock::now();
-  sampler.start();
+  if (sampler) sampler->start();
   try {
-    m.load = generator.start(spec, log_dir)->wait();
+    // A generator here starts at once, inside the readings.
+    if (!running && !m.failure) running = generator.start(spec, log_dir);
+    if (running) m.load = running->wait();
   } catch (const GeneratorError& e) {
     m.failure = fmt::format("load generator failed: {}", e.what());
   }
-  const auto server_cpu_end = read_proc_cpu(pid);
-  const auto server_task_clock_end = read_task_clock_seconds(pid);
+  std::optional<CpuTimes> server_cpu_end;
+  std::optional<double> server_task_clock_end;
+  if (local_server) {
+    server_cpu_end = read_proc_cpu(pid);
+    server_task_clock_end = read_task_clock_seconds(pid);
+  }
   const double window_s = std::chrono::duration<double>(Clock::now() - window_start).count();
+  const double wall_end =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const double generator_cpu = reaped_children_cpu_seconds() - children_start;
   const CpuJiffies server_cpus_end = read_cpu_jiffies(context.cpus.server);
   const CpuJiffies generator_cpus_end = read_cpu_jiffies(context.cpus.generator);
   const CpuTimes self_end = read_self_cpu();
-  const MemorySummary memory = sampler.stop();
-  const auto status_end = read_proc_status(pid);
-  const auto pss_end = read_pss_kib(pid);
+  MemorySummary memory;
+  std::optional<ProcStatus> status_end;
+  std::optional<std::int64_t> pss_end;
+  if (sampler) {
+    memory = sampler->stop();
+    status_end = read_proc_status(pid);
+    pss_end = read_pss_kib(pid);
+  } else {
+    // The samples of the window: from the last one taken before it began to the first one
+    // taken after it ended (HostSampler::finish waits for that one).
+    const std::vector<HostSample> samples = host_sampler->finish(wall_end);
+    std::size_t first = 0;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (samples[i].t <= wall_start) first = i;
+    }
+    if (!samples.empty()) {
+      const HostSample& a = samples[first];
+      const HostSample& b = samples.back();
+      double rss = 0, anon = 0;
+      for (std::size_t i = first; i < samples.size(); ++i) {
+        const HostSample& x = samples[i];
+        rss += static_cast<double>(x.vm_rss_kib);
+        anon += static_cast<double>(x.rss_anon_kib);
+        memory.rss_min_kib = i == first ? x.vm_rss_kib : std::min(memory.rss_min_kib, x.vm_rss_kib);
+        memory.rss_peak_kib = std::max({memory.rss_peak_kib, x.vm_hwm_kib, x.vm_rss_kib});
+        memory.threads_max = std::max(memory.threads_max, x.threads);
+      }
+      const auto n = static_cast<double>(samples.size() - first);
+      memory.samples = samples.size() - first;
+      memory.rss_mean_kib = static_cast<std::int64_t>(rss / n + 0.5);
+      memory.rss_anon_mean_kib = static_cast<std::int64_t>(anon / n + 0.5);
+      status_end = ProcStatus{b.vm_rss_kib, b.rss_anon_kib, b.rss_file_kib, b.vm_hwm_kib,
+                              b.threads};
+      if (a.task_clock && b.task_clock) {
+        server_task_clock_start = a.cpu_seconds;
+        server_task_clock_end = b.cpu_seconds;
+      }
+      server_cpu_start = CpuTimes{a.cpu_seconds_proc_stat, 0};
+      server_cpu_end = CpuTimes{b.cpu_seconds_proc_stat, 0};
+    }
+  }
 
   json& row = m.fields;
   const double orchestrator_cpu = self_end.total() - self_start.total();
@@ -148,6 +230,7 @@ WindowMeasurement measure_window(const RunContext& context, int pid, Generator& 
   row["orchestrator_cpu_seconds"] = orchestrator_cpu;
   row["orchestrator_cpu_share"] = window_s > 0 ? orchestrator_cpu / window_s : 0;
   row["sampler_cpu_seconds"] = memory.sampler_cpu_seconds;
+  if (!local_server) row["sampler"] = "hellobench sample on the server's host (50 ms)";
   row["memory_samples"] = memory.samples;
   row["rss_mean_kib"] = memory.rss_mean_kib;
   row["rss_peak_kib"] = memory.rss_peak_kib;
@@ -178,10 +261,29 @@ WindowMeasurement measure_window(const RunContext& context, int pid, Generator& 
     const double server_cpu =
         task_clock ? *server_task_clock_end - *server_task_clock_start : server_cpu_ticks;
     const double generator_side_busy = generator_cpus_end.busy - generator_cpus_start.busy;
-    const Saturation saturation =
+    Saturation saturation =
         judge_saturation(server_cpu, static_cast<int>(context.cpus.server.size()), generator_cpu,
                          static_cast<int>(context.cpus.generator.size()), window_s,
                          generator_side_busy);
+    if (!load.generator_cpu_measured) {
+      // Generators on other machines: their CPU is not in this machine's accounts, so only the
+      // server side can be judged. A saturated server, or a fixed rate held in full, describes
+      // the server; anything else may be the generators' limit (rule 5: never overstate it).
+      const bool held = spec.rate && load.extra.count("unsent") && load.extra.at("unsent") == 0;
+      if (saturation.server_cpu_share >= 0.9 || held) {
+        saturation.bound = "server";
+        saturation.why = fmt::format(
+            "the generators ran on other hosts (CPU not measured here); the server used {:.0f}% "
+            "of its CPU set{}",
+            saturation.server_cpu_share * 100, held ? " and the offered rate was held" : "");
+      } else {
+        saturation.bound = "loadgen";
+        saturation.why = fmt::format(
+            "the generators ran on other hosts (CPU not measured here) and the server used only "
+            "{:.0f}% of its CPU set: the throughput is a floor",
+            saturation.server_cpu_share * 100);
+      }
+    }
     row["requests"] = load.requests;
     row["duration_s"] = load.duration_s;
     row["rps"] = load.rps;
@@ -196,20 +298,36 @@ WindowMeasurement measure_window(const RunContext& context, int pid, Generator& 
     row["cpu_seconds_proc_stat"] = server_cpu_ticks;
     row["cpu_us_per_request"] =
         load.requests > 0 ? server_cpu * 1e6 / static_cast<double>(load.requests) : 0.0;
-    row["generator_cpu_seconds"] = generator_cpu;
+    row["generator_cpu_seconds"] =
+        load.generator_cpu_measured ? json(generator_cpu) : json(nullptr);
+    if (!load.generator_hosts.empty()) {
+      // What ran where: the hosts, each one's part, requests and start lateness.
+      row["generator_hosts"] = load.generator_hosts;
+      row["hosts"] = json::parse(load.hosts_json, nullptr, false);
+      if (load.start_at) row["start_at"] = *load.start_at;
+      if (!load.generator_cpu_measured) {
+        row["generator_cpu_note"] =
+            "generators on other machines: generator_cpu_seconds is not measured here";
+      }
+    }
+    if (!load.invalid_reason.empty()) m.failure = load.invalid_reason;
     // Interference on the server's CPUs (a shared or virtual machine): CPU time spent there
     // by anything but the server, and time the hypervisor gave to other guests (steal). A
     // high share means the window measured the machine's contention, not the server.
     const double cpus = static_cast<double>(std::max<std::size_t>(1, context.cpus.server.size()));
-    row["server_cpus_other_share"] = std::max(
-        0.0, (server_cpus_end.busy - server_cpus_start.busy - server_cpu) / (window_s * cpus));
-    row["server_cpus_steal_share"] =
-        (server_cpus_end.steal - server_cpus_start.steal) / (window_s * cpus);
+    if (server_cpus_here) {
+      row["server_cpus_other_share"] = std::max(
+          0.0, (server_cpus_end.busy - server_cpus_start.busy - server_cpu) / (window_s * cpus));
+      row["server_cpus_steal_share"] =
+          (server_cpus_end.steal - server_cpus_start.steal) / (window_s * cpus);
+    }
     row["bound"] = saturation.bound;
     row["bound_reason"] = saturation.why;
     row["server_cpu_share"] = saturation.server_cpu_share;
-    row["loadgen_cpu_share"] = saturation.loadgen_cpu_share;
-    row["generator_side_busy_share"] = saturation.generator_side_busy_share
+    row["loadgen_cpu_share"] =
+        load.generator_cpu_measured ? json(saturation.loadgen_cpu_share) : json(nullptr);
+    row["generator_side_busy_share"] = saturation.generator_side_busy_share &&
+                                               load.generator_cpu_measured
                                            ? json(*saturation.generator_side_busy_share)
                                            : json(nullptr);
   }
@@ -297,6 +415,10 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
               {"window_target_s", plan.window_seconds},
               {"warmup_s", plan.warmup_seconds},
               {"log_dir", fs::relative(log_dir, context.run_dir).string()},
+              // What ran where ("local": this machine); a load on hosts replaces
+              // generator_hosts and adds `hosts` (each one's part, requests, start lateness).
+              {"generator_hosts", json::array({"local"})},
+              {"server_host", context.server_host ? context.server_host->name : "local"},
               {"valid", false},
               {"invalid_reason", nullptr},
               {"server_exit_status", nullptr}};
@@ -327,9 +449,14 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
   for (const auto& [name, value] : plan.settings) {
     launch.settings[name] = expand(value, {{"database", context.database_uri}});
   }
-  std::optional<RunningServer> running;
+  std::optional<RunningServer> local;
+  std::optional<HostServer> on_host;  // the server on its own host (server_host)
   try {
-    running.emplace(launch_server(server, launch));
+    if (context.server_host) {
+      on_host.emplace(launch_server_on_host(*context.server_host, server, launch));
+    } else {
+      local.emplace(launch_server(server, launch));
+    }
   } catch (const MissingToolError&) {
     throw;
   } catch (const std::exception& e) {
@@ -337,6 +464,7 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
     invalid(fmt::format("server did not start: {}", e.what()));
     return row;
   }
+  RunningServer* running = on_host ? &on_host->running : &*local;
   row["startup_ms"] = running->startup_ms;
   row["rss_idle_kib"] = running->idle.vm_rss_kib;
   row["rss_anon_idle_kib"] = running->idle.rss_anon_kib;
@@ -358,8 +486,8 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
   }
   if (!failure) {
     spec.duration = millis(plan.window_seconds);
-    WindowMeasurement m =
-        measure_window(context, pid, generator, spec, log_dir, log_dir / "server.stderr");
+    WindowMeasurement m = measure_window(context, pid, generator, spec, log_dir,
+                                         log_dir / "server.stderr", on_host ? &*on_host : nullptr);
     outcome.orchestrator_cpu_seconds += m.orchestrator_cpu_seconds;
     outcome.window_seconds += m.window_seconds;
     row.update(m.fields);
@@ -367,7 +495,9 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
   }
 
   const bool alive = running->process.running();
-  const int exit_status = running->process.terminate(std::chrono::milliseconds(2000));
+  const int exit_status = on_host
+                              ? on_host->terminate(std::chrono::milliseconds(2000))
+                              : running->process.terminate(std::chrono::milliseconds(2000));
   row["server_exit_status"] = exit_status;
   // A database that died under the trial makes it invalid (the servers answered 503 meanwhile);
   // the private one is started again so the run goes on.
@@ -429,6 +559,16 @@ TrialsOutcome run_trials(const RunContext& context, const ProfileConfig& profile
   TrialsOutcome outcome;
   std::map<std::string, std::unique_ptr<Generator>> generators;
   auto generator_for = [&](const ScenarioConfig& scenario) -> Generator* {
+    // loadgen on generator hosts (checked before any load: commands/run.cpp).
+    if (const auto hosts = generator_hosts_for(*context.config, profile, scenario);
+        !hosts.empty()) {
+      std::string key = "loadgen@";
+      for (const HostConfig* h : hosts) key += h->name + ",";
+      if (!generators.count(key)) {
+        generators[key] = make_hosts_generator(*context.config, hosts, context.bin_dir);
+      }
+      return generators.at(key).get();
+    }
     if (generators.count(scenario.generator)) return generators.at(scenario.generator).get();
     const fs::path program =
         generator_program(*context.config, scenario.generator, context.bin_dir);
@@ -490,6 +630,13 @@ TrialsOutcome run_trials(const RunContext& context, const ProfileConfig& profile
   }
   for (const SweepConfig* sweep : sweeps) {
     const ScenarioConfig& scenario = *context.config->find_scenario(sweep->scenario);
+    if (context.server_host && sweep->capacity) {
+      // The capacity search (trial/sweeps.cpp) starts its server on this machine.
+      skip("sweep " + sweep->name,
+           "its capacity search runs the server on this machine only, and the servers run on "
+           "host '" + context.server_host->name + "'");
+      continue;
+    }
     Generator* generator = generator_for(scenario);
     if (!generator) {
       skip("sweep " + sweep->name, fmt::format("{} not built", scenario.generator));

@@ -18,6 +18,8 @@
 
 namespace hellobench {
 
+struct HostServer;  // trial/hosts.hpp
+
 struct RunContext {
   const Config* config = nullptr;
   std::vector<const ServerConfig*> servers;
@@ -30,6 +32,9 @@ struct RunContext {
   std::string database_uri;
   long database_records = 0;
   class PrivateDatabase* private_database = nullptr;
+  // The [[host]] the servers run on (trial/hosts.hpp), nullptr: this machine. Scenario trials
+  // start the server there and read its /proc there with `hellobench sample`.
+  const HostConfig* server_host = nullptr;
 };
 
 // Whether a scenario needs the run's database (a setting names {database}).
@@ -74,7 +79,10 @@ LoadSpec load_spec_for(const RunContext& context, const TrialPlan& plan, const s
 
 // One measured window on a running server: the load, the server's CPU (task clock) and memory,
 // the generator's CPU and its CPU set's busy time (who was the bottleneck), GC cycles from the
-// server's stderr (Go's gctrace). `fields` are the trial-row fields it measured.
+// server's stderr (Go's gctrace). `fields` are the trial-row fields it measured. A load that
+// starts at an agreed moment (generator hosts, RunningLoad::start_at) is launched first and the
+// window's readings begin at that moment. With `host_server` the server runs on another host and
+// its CPU and memory come from `hellobench sample` there (pid is then unused).
 struct WindowMeasurement {
   std::optional<LoadResult> load;
   std::optional<std::string> failure;
@@ -84,7 +92,8 @@ struct WindowMeasurement {
 };
 WindowMeasurement measure_window(const RunContext& context, int pid, Generator& generator,
                                  const LoadSpec& spec, const std::filesystem::path& log_dir,
-                                 const std::filesystem::path& server_stderr);
+                                 const std::filesystem::path& server_stderr,
+                                 const HostServer* host_server = nullptr);
 
 // One trial: fresh server, warm-up, measured window, stop. Never throws for a server or
 // generator failure: the row says what went wrong and the run goes on.

@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "trial/launch.hpp"
+#include "verify/http_client.hpp"
 #include "verify/verify.hpp"
 
 namespace hellobench {
@@ -77,6 +78,41 @@ VerifyOutcome verify_servers(const RunContext& context, bool slow_checks) {
     }
     const bool has_live_mb = server->options.contains(kLiveMb);
     std::vector<CheckResult> checks;
+    if (server->tier == "minimal") {
+      // The minimal tier is the framework docs' hello world (CONTRACT.md, "Tiers"): held to a
+      // reduced contract, GET / answered 200 with the hello body; its defaults are measured, not
+      // judged (no Server header, no limits, no timeouts unless the docs' example sets them).
+      LaunchOptions launch;
+      launch.bin_dir = context.bin_dir;
+      launch.bind = bind;
+      launch.cpus = context.cpus.server;
+      launch.log_dir = context.run_dir / "logs" / "verify" / server->name;
+      try {
+        RunningServer running = launch_server(*server, launch);
+        const HttpResponse r =
+            http_exchange(running.host, running.port, http_get("/", running.host),
+                          std::chrono::milliseconds(3000));
+        const bool ok = r.status == 200 && r.body == "Hello, World!";
+        checks.push_back(ok ? CheckResult{"minimal-get-root", true, "200 Hello, World!"}
+                            : failed("minimal-get-root",
+                                     fmt::format("GET / answered {} with {} bytes", r.status,
+                                                 r.body.size())));
+        running.process.terminate(std::chrono::milliseconds(2000));
+      } catch (const MissingToolError&) {
+        throw;
+      } catch (const std::exception& e) {
+        checks.push_back(failed("minimal-get-root", e.what()));
+      }
+      const bool passed = checks.back().passed;
+      outcome.json["servers"][server->name] = {
+          {"passed", passed}, {"warnings", json::array()}, {"checks", checks_json(checks)},
+          {"contract", "minimal: GET / only"}};
+      if (!passed) {
+        outcome.failed_servers.push_back(server->name);
+        outcome.json["passed"] = false;
+      }
+      continue;
+    }
 
     LifecycleOptions lifecycle;
     lifecycle.argv = server_argv(*server, context.bin_dir, bind, threads);
