@@ -9,9 +9,10 @@
 # table shows medians over REPS rounds, plus the lowest and highest sample.
 #
 # Usage: bash bench/servers-cpu.sh            (after `make`; `make bench-servers` does both)
-# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-stock cpp-minimal rust rust-tuned
-#   rust-minimal go go-tuned go-minimal"; missing
-#   binaries are skipped; "cpp-shared" is cpp-server with --io-model shared; a *-minimal server
+# Environment: BIN_DIR (build/bin), SERVERS ("bare cpp cpp-tuned cpp-minimal rust rust-tuned
+#   rust-minimal go go-tuned go-minimal", the names of hellobench.toml: cpp is the stock C++
+#   server, cpp-tuned the hand-written one; cpp-stock is kept as another name for cpp); missing
+#   binaries are skipped; "cpp-shared" is cpp-tuned with --io-model shared; a *-minimal server
 #   answers only GET /, so it is left out for another path or a POST), REPS (3), DURATION (10, seconds),
 #   WARMUP (2, seconds), CONNECTIONS (64), TARGET_PATH (/), SERVER_CPU (0; a taskset CPU list),
 #   SERVER_THREADS (1), LOAD_CPU (1), RAW (a file to append raw samples to, as TSV),
@@ -21,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN_DIR=${BIN_DIR:-build/bin}
-SERVERS=${SERVERS:-"bare cpp cpp-stock cpp-minimal rust rust-tuned rust-minimal go go-tuned go-minimal"}
+SERVERS=${SERVERS:-"bare cpp cpp-tuned cpp-minimal rust rust-tuned rust-minimal go go-tuned go-minimal"}
 REPS=${REPS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
@@ -52,8 +53,8 @@ cpus=$(nproc --all)
 binary_for() {
   case $1 in
     bare) echo "$BIN_DIR/bare-responder" ;;
-    cpp | cpp-shared) echo "$BIN_DIR/cpp-server" ;;
-    cpp-stock) echo "$BIN_DIR/cpp-stock-server" ;;
+    cpp-tuned | cpp-shared) echo "$BIN_DIR/cpp-server" ;;
+    cpp | cpp-stock) echo "$BIN_DIR/cpp-stock-server" ;;
     cpp-minimal) echo "$BIN_DIR/cpp-minimal-server" ;;
     rust) echo "$BIN_DIR/rust-server" ;;
     rust-tuned) echo "$BIN_DIR/rust-tuned-server" ;;
