@@ -97,42 +97,6 @@ $(BUILD)/report/.installed: orchestrator/report/package.json orchestrator/report
 
 report-deps: $(BUILD)/report/.installed
 
-report: all report-deps
-	$(BUILD)/bin/hellobench report --html $(REPORT_DIR)
-
-test-browser: all report-deps
-	HELLOBENCH=$(BUILD)/bin/hellobench HELLOBENCH_NODE_MODULES=$(BUILD)/report/node_modules \
-	  HELLOBENCH_TEST_OUT=$(BUILD)/test-output/dashboard node --test orchestrator/test/browser/
-
-# The same-job gate on the real servers, slowed and unchanged candidates, three times each
-# (several minutes: kept out of `make test`).
-test-gate-same-job: all
-	HELLOBENCH_SAME_JOB_GATE=1 ctest --test-dir $(BUILD) -R 'SameJobGate' --output-on-failure
-
-test-container:
-	bash ci/test-container.sh
-
-# --- the gate, the dashboard and the CI container (orchestrator/README.md: "The gate", "The
-# dashboard", "The CI container"). `make gate` judges the working tree against main in one job.
-GATE_REF   ?= main
-GATE_WORK  ?= $(BUILD)/gate
-REPORT_DIR ?= $(BUILD)/report/site
-
-.PHONY: gate report report-deps test-browser test-gate-same-job test-container
-
-gate: all
-	$(BUILD)/bin/hellobench gate --baseline-ref $(GATE_REF) --work-dir $(GATE_WORK)
-
-# Chart.js (inlined into the dashboard) and playwright-core (the browser test), pinned by
-# orchestrator/report/package-lock.json, installed under $(BUILD)/report; never committed.
-$(BUILD)/report/.installed: orchestrator/report/package.json orchestrator/report/package-lock.json
-	@mkdir -p $(BUILD)/report
-	cp orchestrator/report/package.json orchestrator/report/package-lock.json $(BUILD)/report/
-	cd $(BUILD)/report && npm ci --ignore-scripts --no-audit --no-fund
-	@touch $@
-
-report-deps: $(BUILD)/report/.installed
-
 # The dashboard test (ctest Dashboard.RendersInHeadlessChromium) needs these packages.
 test: report-deps
 

@@ -15,6 +15,7 @@
 //   - SIGINT and SIGTERM during a trial, and SIGKILL of hellobench: every child gone.
 // Every run takes tens of seconds (verify, then real windows): the faults share runs where they
 // can.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -637,6 +638,99 @@ TEST(FaultsSignals, NothingIsLeftThreeSecondsAfterHellobenchIsKilled) {
   EXPECT_GE(s.children_seen.size(), 2u);
   EXPECT_EQ(s.run.exit_code, 128 + SIGKILL);
   EXPECT_TRUE(s.left.empty()) << s.left.size() << " children outlived hellobench by 3 s";
+}
+
+}  // namespace
+}  // namespace hellobench
+
+namespace hellobench {
+namespace {
+
+// --- a sweep point above a server's capacity ----------------------------------------------------
+
+// A server whose capacity is known: /io?ms=10 over one connection can complete at most 100
+// requests/s. The capacity search (probes of 1 s from 10 req/s, doubling, p99 under 100 ms) holds
+// 10, 20, 40 (and 80 on a quiet machine) and fails at 160 at the latest (unsent requests). The
+// point at 8x its capacity cannot be held either: that is a finding about the server, recorded
+// as over_capacity, not a failure of the run (exit 0, no failures); the point at a quarter of its
+// capacity is an ordinary valid trial.
+TEST(SweepOverCapacity, APointAboveTheServersCapacityIsRecordedAndIsNotARunFailure) {
+  std::string why;
+  if (!prerequisites(why)) GTEST_SKIP() << why;
+  if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
+  TempDir dir;
+  std::string text = R"(
+[generators]
+loadgen = "BIN/loadgen"
+
+[[server]]
+name = "slow"
+language = "C++"
+source_dir = "."
+binary = "HELPERS/verify_server"
+run = ["{binary}", "--port", "{port}", "--threads", "{threads}", "--bind", "{bind}", "--min-workers", "24"]
+edit = { file = "user.txt", line = "x" }
+
+[[scenario]]
+name = "one-at-a-time"
+path = "/io?ms=10"
+generator = "loadgen"
+mode = "open"
+connections = 1
+rate = 10
+timeout_s = 2
+
+[[sweep]]
+name = "known-capacity"
+scenario = "one-at-a-time"
+capacity = { p99_ms = 100, start_rate = 10, growth = 2, refinements = 0, probe_s = 1 }
+points = [
+  { label = "quarter", fraction = 0.25, of = "slow" },
+  { label = "eight times", fraction = 8, of = "slow" },
+]
+
+[profile.sweep]
+repetitions = 1
+sweep_repetitions = 1
+warmup_s = 0
+window_s = 1
+scenarios = []
+sweeps = ["known-capacity"]
+)";
+  text = replace_all(text, "HELPERS", kHelpers.string());
+  text = replace_all(text, "BIN", kBin.string());
+  std::ofstream(dir.path / "sweep.toml") << text;
+  const RunResult run = run_hellobench({"run", "--config", (dir.path / "sweep.toml").string(),
+                                        "--profile", "sweep", "--out", (dir.path / "out").string(),
+                                        "--bin-dir", kBin.string()},
+                                       dir.path);
+  ASSERT_TRUE(run.results.is_object()) << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.err << failures(run);
+  EXPECT_EQ(run.results["failures"], json::array()) << failures(run);
+  const json& capacity = run.results["sweeps"][0]["capacity"]["slow"];
+  ASSERT_TRUE(capacity["rate"].is_number()) << capacity.dump();
+  const double held = capacity["rate"].get<double>();
+  EXPECT_TRUE(held == 40 || held == 80) << capacity.dump();
+  EXPECT_EQ(capacity["failed_rate"], 2 * held) << capacity.dump();
+  int seen = 0;
+  for (const json& t : run.results["trials"]) {
+    if (t.value("point", "") == "quarter") {
+      ++seen;
+      EXPECT_EQ(t["offered_rate"], held / 4);
+      EXPECT_TRUE(t["valid"].get<bool>()) << t["invalid_reason"];
+      EXPECT_FALSE(t.value("over_capacity", false));
+    } else if (t.value("point", "") == "eight times") {
+      ++seen;
+      EXPECT_EQ(t["offered_rate"], 8 * held);
+      EXPECT_FALSE(t["valid"].get<bool>());
+      EXPECT_TRUE(t.value("over_capacity", false)) << t.dump();
+      EXPECT_THAT(t["invalid_reason"].get<std::string>(),
+                  HasSubstr(fmt::format("over its capacity: its search failed at {} req/s",
+                                        2 * held)));
+    }
+  }
+  EXPECT_EQ(seen, 2);
+  EXPECT_THAT(run.out, HasSubstr("-  (over its capacity)"));
 }
 
 }  // namespace

@@ -467,7 +467,10 @@ void render_sweep(std::string& out, const json& sweep, const std::vector<std::st
                          share.is_number() ? fmt::format("{:.1f}%", share.get<double>() * 100) : "-",
                          cell("cpu_us_per_request", 1), cell("rss_mean_kib", 1.0 / 1024),
                          cell("p99_us", 1e-3),
-                         f.value("n", 0) == 0 ? "  (no valid trial)" : "");
+                         f.value("n", 0) > 0 ? ""
+                         : f.value("over_capacity", 0) > 0
+                             ? "  (over its capacity)"
+                             : "  (no valid trial)");
       first = false;
     }
   }

@@ -16,6 +16,7 @@
 
 #include "core/errors.hpp"
 #include "loadgen/merge.hpp"
+#include "trial/launch.hpp"
 #include "trial/loadgen_driver.hpp"
 #include "trial/sampler.hpp"
 #include "trial/trials.hpp"
@@ -475,19 +476,12 @@ HostServer launch_server_on_host(const HostConfig& host, const ServerConfig& ser
     with_env.insert(with_env.end(), command.begin(), command.end());
     spec.argv = host_command(host, with_env);
   }
-  if (!options.log_dir.empty()) {
-    fs::create_directories(options.log_dir);
-    spec.stdout_path = options.log_dir / "server.stdout";
-    spec.stderr_path = options.log_dir / "server.stderr";
-  }
+  log_server_output(spec, options.log_dir);
   Process process = Process::spawn(spec);
   const auto deadline = process.started_at() + options.ready_timeout;
-  auto fail = [&](const std::string& why) -> std::runtime_error {
-    process.terminate(std::chrono::milliseconds(500));
-    std::string err = process.stderr_text();
-    if (err.size() > 400) err = err.substr(err.size() - 400);
-    return std::runtime_error(fmt::format("server '{}' on host '{}' {}{}", server.name, host.name,
-                                          why, err.empty() ? "" : "; its stderr: " + err));
+  auto fail = [&](const std::string& why) {
+    return server_start_failure(
+        process, fmt::format("server '{}' on host '{}'", server.name, host.name), why);
   };
   const auto pid_line = process.wait_for_stdout_line("hellobench-pid ", options.ready_timeout);
   if (!pid_line) throw fail("did not start (no process id came back through the prefix)");

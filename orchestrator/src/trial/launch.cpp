@@ -56,6 +56,22 @@ std::vector<std::string> unsupported_settings(const ServerConfig& server,
   return missing;
 }
 
+void log_server_output(ProcessSpec& spec, const fs::path& log_dir) {
+  if (log_dir.empty()) return;
+  fs::create_directories(log_dir);
+  spec.stdout_path = log_dir / "server.stdout";
+  spec.stderr_path = log_dir / "server.stderr";
+}
+
+std::runtime_error server_start_failure(Process& process, const std::string& who,
+                                        const std::string& why) {
+  process.terminate(std::chrono::milliseconds(500));
+  std::string err = process.stderr_text();
+  if (err.size() > 400) err = err.substr(err.size() - 400);
+  return std::runtime_error(
+      fmt::format("{} {}{}", who, why, err.empty() ? "" : "; its stderr: " + err));
+}
+
 std::optional<std::uint16_t> parse_listening_port(const std::string& line) {
   const std::string prefix = "listening on ";
   if (line.rfind(prefix, 0) != 0) return std::nullopt;
@@ -84,19 +100,11 @@ RunningServer launch_server(const ServerConfig& server, const LaunchOptions& opt
   spec.argv = server_argv(server, options.bin_dir, options.bind, threads, 0, options.settings);
   spec.cpus = options.cpus;
   spec.env = server.env;
-  if (!options.log_dir.empty()) {
-    fs::create_directories(options.log_dir);
-    spec.stdout_path = options.log_dir / "server.stdout";
-    spec.stderr_path = options.log_dir / "server.stderr";
-  }
+  log_server_output(spec, options.log_dir);
   Process process = Process::spawn(spec);
   const auto deadline = process.started_at() + options.ready_timeout;
-  auto fail = [&](const std::string& why) -> std::runtime_error {
-    process.terminate(std::chrono::milliseconds(500));
-    std::string err = process.stderr_text();
-    if (err.size() > 400) err = err.substr(err.size() - 400);
-    return std::runtime_error(fmt::format("server '{}' {}{}", server.name, why,
-                                          err.empty() ? "" : "; its stderr: " + err));
+  auto fail = [&](const std::string& why) {
+    return server_start_failure(process, fmt::format("server '{}'", server.name), why);
   };
   const auto line = process.wait_for_stdout_line("listening on", options.ready_timeout);
   if (!line) throw fail("printed no 'listening on ADDR:PORT' line");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,13 @@ struct RunningServer {
 // Throws std::runtime_error (with the server's stderr) when it exits, never prints the ready
 // line, or never answers within ready_timeout; MissingToolError when the binary is missing.
 RunningServer launch_server(const ServerConfig& server, const LaunchOptions& options);
+
+// Where a server's output goes (LOG_DIR/server.stdout and .stderr; nothing when LOG_DIR is
+// empty), and the error for a server that did not come up: it is stopped, and the last 400
+// bytes of its stderr are part of the message. Shared by local and remote (hosts) launches.
+void log_server_output(ProcessSpec& spec, const std::filesystem::path& log_dir);
+std::runtime_error server_start_failure(Process& process, const std::string& who,
+                                        const std::string& why);
 
 // "listening on 127.0.0.1:8080" -> 8080 (also "[::1]:8080"); nullopt when malformed.
 std::optional<std::uint16_t> parse_listening_port(const std::string& line);

@@ -203,8 +203,13 @@ json point_figures(const json& rows) {
     }
     if (!values.empty()) out[name] = stats::median(values);
   }
-  for (const json& row : rows) valid += row.value("valid", false) ? 1 : 0;
+  int over_capacity = 0;
+  for (const json& row : rows) {
+    valid += row.value("valid", false) ? 1 : 0;
+    over_capacity += row.value("over_capacity", false) ? 1 : 0;
+  }
   out["n"] = valid;
+  out["over_capacity"] = over_capacity;
   out["trials"] = rows.size();
   return out;
 }
@@ -326,6 +331,9 @@ void run_sweep(const RunContext& context, const ProfileConfig& profile, const Sw
         plan.point = point.label;
         plan.order = ++order;
         if (rate) plan.rate = std::round(*rate);
+        if (const auto c = capacity.find(server->name); c != capacity.end() && c->second.failed) {
+          plan.failed_capacity_rate = *c->second.failed;
+        }
         if (point.value) plan.settings[sweep.vary] = *point.value;
         if (const auto why = unsupported_reason(plan)) {
           if (rep == 1) {

@@ -526,8 +526,21 @@ json run_trial(const RunContext& context, const TrialPlan& plan, Generator& gene
   } else if (scenario.mode == LoadMode::open && row.contains("generator_extra") &&
              row["generator_extra"].value("unsent", 0.0) > 0) {
     // The offered rate was not held: latency at a lower rate is not the scenario's figure.
-    invalid(fmt::format("the offered rate was not held: {} requests unsent",
-                        row["generator_extra"]["unsent"].get<double>()));
+    const std::string why = fmt::format("the offered rate was not held: {} requests unsent",
+                                        row["generator_extra"]["unsent"].get<double>());
+    if (plan.rate && plan.failed_capacity_rate && *plan.rate >= *plan.failed_capacity_rate) {
+      // Expected: the capacity search already saw this server fail at a lower rate.
+      row["over_capacity"] = true;
+      row["invalid_reason"] = fmt::format(
+          "{} (over its capacity: its search failed at {} req/s)", why, *plan.failed_capacity_rate);
+      ++outcome.over_capacity;
+      if (context.progress) {
+        context.progress->note(fmt::format("{}: over capacity, not held (expected)",
+                                           trial_label(plan)));
+      }
+    } else {
+      invalid(why);
+    }
   } else if (row.value("requests", std::uint64_t{0}) == 0) {
     invalid("no request completed in the window");
   } else {

@@ -44,6 +44,7 @@ struct TrialsOutcome {
   nlohmann::json trials = nlohmann::json::array();   // one row per trial (CONTRACT.md 2.2)
   nlohmann::json skipped = nlohmann::json::array();  // scenarios not run, with the reason
   int invalid = 0;                      // trials marked invalid (generator errors, crash)
+  int over_capacity = 0;                // sweep trials offered more than the server held
   int failures = 0;                     // server failures: crash, non-zero exit, no start
   double orchestrator_cpu_seconds = 0;  // this process over all measured windows
   double window_seconds = 0;            // the sum of all measured windows
@@ -61,6 +62,10 @@ struct TrialPlan {
   std::map<std::string, std::string> settings;  // scenario->settings with a sweep's value
   std::string sweep;                            // empty outside sweeps
   std::string point;                            // the sweep point's label
+  // The lowest rate this server's capacity search (in this sweep) did not hold: a trial offered
+  // at least that much is expected not to hold it, a finding about the server rather than a
+  // failure of the run (the row says over_capacity, and it does not count as invalid).
+  std::optional<double> failed_capacity_rate;
   double warmup_seconds = 1;
   double window_seconds = 2;
 };
