@@ -145,13 +145,13 @@ std::string render_microbench_table(const json& merged) {
     table[key][row.value("language", "")] = row;
   }
   std::string out = fmt::format("{:<22}", "payload / operation");
-  for (const std::string& l : languages) out += fmt::format("{:<38}", l);
+  for (const std::string& l : languages) out += fmt::format("{:<39} ", l);
   out += "go/rust  cpp/rust\n";
   for (const auto& key : order) {
     auto& by = table[key];
     out += fmt::format("{:<22}", key.first + " " + key.second);
     for (const std::string& l : languages) {
-      out += fmt::format("{:<38}", cell(by.count(l) ? by[l] : json()));
+      out += fmt::format("{:<39} ", cell(by.count(l) ? by[l] : json()));
     }
     auto ratio = [&](const char* a, const char* b) -> std::string {
       if (!by.count(a) || !by.count(b)) return "-";
