@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -654,11 +655,8 @@ namespace {
 // point at 8x its capacity cannot be held either: that is a finding about the server, recorded
 // as over_capacity, not a failure of the run (exit 0, no failures); the point at a quarter of its
 // capacity is an ordinary valid trial.
-TEST(SweepOverCapacity, APointAboveTheServersCapacityIsRecordedAndIsNotARunFailure) {
-  std::string why;
-  if (!prerequisites(why)) GTEST_SKIP() << why;
-  if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
-  TempDir dir;
+// The sweep run of the known-capacity server, its capacity search starting at START req/s.
+RunResult run_known_capacity_sweep(const fs::path& dir, int start) {
   std::string text = R"(
 [generators]
 loadgen = "BIN/loadgen"
@@ -683,7 +681,7 @@ timeout_s = 2
 [[sweep]]
 name = "known-capacity"
 scenario = "one-at-a-time"
-capacity = { p99_ms = 100, start_rate = 10, growth = 2, refinements = 0, probe_s = 1 }
+capacity = { p99_ms = 100, start_rate = START, growth = 2, refinements = 0, probe_s = 1 }
 points = [
   { label = "quarter", fraction = 0.25, of = "slow" },
   { label = "eight times", fraction = 8, of = "slow" },
@@ -699,11 +697,19 @@ sweeps = ["known-capacity"]
 )";
   text = replace_all(text, "HELPERS", kHelpers.string());
   text = replace_all(text, "BIN", kBin.string());
-  std::ofstream(dir.path / "sweep.toml") << text;
-  const RunResult run = run_hellobench({"run", "--config", (dir.path / "sweep.toml").string(),
-                                        "--profile", "sweep", "--out", (dir.path / "out").string(),
-                                        "--bin-dir", kBin.string()},
-                                       dir.path);
+  text = replace_all(text, "START", std::to_string(start));
+  std::ofstream(dir / "sweep.toml") << text;
+  return run_hellobench({"run", "--config", (dir / "sweep.toml").string(), "--profile", "sweep",
+                         "--out", (dir / "out").string(), "--bin-dir", kBin.string()},
+                        dir);
+}
+
+TEST(SweepOverCapacity, APointAboveTheServersCapacityIsRecordedAndIsNotARunFailure) {
+  std::string why;
+  if (!prerequisites(why)) GTEST_SKIP() << why;
+  if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
+  TempDir dir;
+  const RunResult run = run_known_capacity_sweep(dir.path, 10);
   ASSERT_TRUE(run.results.is_object()) << run.err;
   EXPECT_EQ(run.exit_code, 0) << run.err << failures(run);
   EXPECT_EQ(run.results["failures"], json::array()) << failures(run);
@@ -731,6 +737,29 @@ sweeps = ["known-capacity"]
   }
   EXPECT_EQ(seen, 2);
   EXPECT_THAT(run.out, HasSubstr("-  (over its capacity)"));
+}
+
+// A start rate above the capacity: every failed rate is probed twice (one noisy second does not
+// decide), and the search walks down the ladder (400, 200, 100: not held) to a rate it holds.
+TEST(SweepOverCapacity, ASearchStartingAboveTheCapacityWalksDownToIt) {
+  std::string why;
+  if (!prerequisites(why)) GTEST_SKIP() << why;
+  if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
+  TempDir dir;
+  const RunResult run = run_known_capacity_sweep(dir.path, 400);
+  ASSERT_TRUE(run.results.is_object()) << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.err << failures(run);
+  const json& capacity = run.results["sweeps"][0]["capacity"]["slow"];
+  ASSERT_TRUE(capacity["rate"].is_number()) << capacity.dump();
+  const double held = capacity["rate"].get<double>();
+  EXPECT_TRUE(held == 25 || held == 50) << capacity.dump();
+  EXPECT_EQ(capacity["failed_rate"], 2 * held) << capacity.dump();
+  std::map<double, int> probes_at;
+  for (const json& p : capacity["probes"]) {
+    ++probes_at[p["rate"].get<double>()];
+    if (!p["held"].get<bool>()) EXPECT_GT(p["rate"].get<double>(), held) << p.dump();
+  }
+  for (double r : {400.0, 200.0, 100.0}) EXPECT_EQ(probes_at[r], 2) << r << capacity.dump();
 }
 
 }  // namespace

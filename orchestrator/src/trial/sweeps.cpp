@@ -145,11 +145,22 @@ Capacity search_capacity(const RunContext& context, const ProfileConfig& profile
     }
     return p;
   };
-  double rate = search.start_rate;
+  // A rate is held when a probe holds it; a probe that fails is run once more at the same rate
+  // (a single second's p99 is noisy: one late burst must not decide a capacity), unless the
+  // generator was the bottleneck. Both probes are kept in results.json.
   int probes = 0;
-  while (probes < search.max_probes) {
+  auto decide = [&](double at) {
     ++probes;
-    const CapacityProbe p = run_probe(rate);
+    CapacityProbe p = run_probe(at);
+    if (!p.held && !p.loadgen_bound && probes < search.max_probes) {
+      ++probes;
+      p = run_probe(at);
+    }
+    return p;
+  };
+  double rate = search.start_rate;
+  while (probes < search.max_probes) {
+    const CapacityProbe p = decide(rate);
     if (p.held) {
       c.held = rate;
       rate *= search.growth;
@@ -159,12 +170,22 @@ Capacity search_capacity(const RunContext& context, const ProfileConfig& profile
     c.failed = rate;
     break;
   }
+  // The first rate not held: down the ladder until one is, so that a start rate set too high
+  // still finds the capacity rather than none.
+  for (rate = search.start_rate / search.growth;
+       !c.held && c.failed && !c.floor_only && probes < search.max_probes && rate >= 1;
+       rate /= search.growth) {
+    if (decide(rate).held) {
+      c.held = rate;
+    } else {
+      c.failed = rate;
+    }
+  }
   for (int i = 0; i < search.refinements && c.held && c.failed && !c.floor_only &&
                   probes < search.max_probes;
-       ++i, ++probes) {
+       ++i) {
     const double mid = std::sqrt(*c.held * *c.failed);  // geometric: the ladder is geometric
-    const CapacityProbe p = run_probe(mid);
-    if (p.held) {
+    if (decide(mid).held) {
       c.held = mid;
     } else {
       c.failed = mid;
