@@ -64,7 +64,7 @@ CapacityProbe probe(const RunContext& context, const TrialPlan& plan, const Runn
   // saturated may have failed for the generator: the search then stops with a floor.
   if (m.load->total_errors() > 0) {
     p.why_not = fmt::format("{} errors", m.load->total_errors());
-  } else if (unsent > 0) {
+  } else if (!rate_held(unsent, static_cast<double>(m.load->requests))) {
     p.why_not = fmt::format("{:.0f} requests unsent: the rate was not held", unsent);
   } else if (p.p99_us > search.p99_bound_ms * 1000) {
     p.why_not = fmt::format("p99 {:.3g} ms over the {:.3g} ms bound", p.p99_us / 1000,
@@ -113,7 +113,11 @@ Capacity search_capacity(const RunContext& context, const ProfileConfig& profile
   launch.bind = context.config->bind;
   launch.cpus = context.cpus.server;
   launch.log_dir = log_dir;
-  launch.settings = plan.settings;
+  if (needs_database(scenario) && context.database_uri.empty()) {
+    c.error = "the scenario needs a database and the run has none";
+    return c;
+  }
+  launch.settings = launch_settings(context, plan);
   std::optional<RunningServer> running;
   try {
     running.emplace(launch_server(server, launch));

@@ -40,6 +40,12 @@ struct RunContext {
 // Whether a scenario needs the run's database (a setting names {database}).
 bool needs_database(const ScenarioConfig& scenario);
 
+// Whether an open-loop load held its offered rate: at most 0.1% of the requests due in the
+// window were left unsent (a handful of late sends at the window's end on a shared core is not a
+// rate that was not held; more is). Trials, capacity probes and hosts all judge it here.
+constexpr double kUnsentTolerance = 0.001;
+bool rate_held(double unsent, double sent);
+
 struct TrialsOutcome {
   nlohmann::json trials = nlohmann::json::array();   // one row per trial (CONTRACT.md 2.2)
   nlohmann::json skipped = nlohmann::json::array();  // scenarios not run, with the reason
@@ -73,6 +79,11 @@ struct TrialPlan {
 // The plan of a scenario's trial under a profile: settings and windows resolved.
 TrialPlan plan_trial(const ProfileConfig& profile, const ScenarioConfig& scenario,
                      const ServerConfig& server, int repetition);
+
+// The plan's server settings with {database} replaced by the run's database URI: what a server
+// of a trial or of a capacity search is started with.
+std::map<std::string, std::string> launch_settings(const RunContext& context,
+                                                   const TrialPlan& plan);
 
 // The settings a server lacks for a plan (the trial is skipped for it, with this reason).
 std::optional<std::string> unsupported_reason(const TrialPlan& plan);
