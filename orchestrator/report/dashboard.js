@@ -164,6 +164,9 @@
         const unit = c.unit === 'ratio' ? 'x' : (c.unit && c.unit !== 'share' ? ' ' + c.unit : '');
         figure = `${c.comparison || ''} = ${num(m.value)}${unit}`;
         if (m.method === 'exact') figure += ' (exact)';
+        // A capacity search gives a bracket (the highest rate held, the lowest not held), not a
+        // sampled interval: it has no coverage to state.
+        else if (m.estimator === 'held_rate' && iv) figure += `: held ${num(iv[0])}, failed at ${num(iv[1])}`;
         else if (iv) figure += ` [${num(iv[0])}–${num(iv[1])}], ${m.coverage !== undefined ? pct(m.coverage) + ' coverage, ' : ''}n=${m.n}`;
       }
       const parts = (c.parts || []).map((p) => el('li', {},
