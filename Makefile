@@ -105,8 +105,8 @@ report: all report-deps
 	$(BUILD)/bin/hellobench report --html $(REPORT_DIR)
 
 test-browser: all report-deps
-	HELLOBENCH=$(BUILD)/bin/hellobench HELLOBENCH_NODE_MODULES=$(BUILD)/report/node_modules \
-	  HELLOBENCH_TEST_OUT=$(BUILD)/test-output/dashboard node --test orchestrator/test/browser/
+	HELLOBENCH=$(abspath $(BUILD))/bin/hellobench HELLOBENCH_NODE_MODULES=$(abspath $(BUILD))/report/node_modules \
+	  HELLOBENCH_TEST_OUT=$(abspath $(BUILD))/test-output/dashboard node --test orchestrator/test/browser/
 
 # The same-job gate on the real servers, slowed and unchanged candidates, three times each
 # (several minutes: kept out of `make test`).
