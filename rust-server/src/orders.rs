@@ -81,12 +81,52 @@ pub fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Orde
 
 /// Parses and checks an order body (rules 4 and 5).
 pub fn parse_order(bytes: &[u8]) -> Result<Order, OrderError> {
-    let order: Order = from_json(bytes)?;
+    let order: Order = match from_json(bytes) {
+        Ok(order) => order,
+        // serde_json reads the JSON integer `-0` as the float -0.0, which an integer field
+        // refuses; the contract (rule 5) reads it as the integer 0, as Boost.JSON and
+        // encoding/json do. Only on this (rare) path is the body read again with each `-0`
+        // outside strings as `0`; `-0.0` and `-0e0` keep their fraction or exponent (422).
+        Err(OrderError::Invalid) => match negative_zeros_as_zero(bytes) {
+            Some(rewritten) => from_json(&rewritten)?,
+            None => return Err(OrderError::Invalid),
+        },
+        Err(e) => return Err(e),
+    };
     if order.is_valid() {
         Ok(order)
     } else {
         Err(OrderError::Invalid)
     }
+}
+
+/// The body with every number token `-0` outside strings (not followed by a digit, `.`, `e` or
+/// `E`) written ` 0`, the same length; None when there is none.
+fn negative_zeros_as_zero(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut in_string, mut escaped) = (false, false);
+    for i in 0..bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        } else if b == b'-'
+            && bytes.get(i + 1) == Some(&b'0')
+            && !matches!(bytes.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E'))
+        {
+            out.get_or_insert_with(|| bytes.to_vec())[i] = b' ';
+        }
+    }
+    out
 }
 
 impl Order {

@@ -22,6 +22,12 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: None,
+        // `make test` replays the same cases every time (seed 1); `make fuzz` searches.
+        rng_seed: if std::env::var_os("HELLOBENCH_PROPTEST_CASES").is_some() {
+            proptest::test_runner::RngSeed::Random
+        } else {
+            proptest::test_runner::RngSeed::Fixed(1)
+        },
         ..ProptestConfig::default()
     }
 }
