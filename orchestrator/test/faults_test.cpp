@@ -704,11 +704,18 @@ sweeps = ["known-capacity"]
                         dir);
 }
 
-TEST(SweepOverCapacity, APointAboveTheServersCapacityIsRecordedAndIsNotARunFailure) {
-  std::string why;
-  if (!prerequisites(why)) GTEST_SKIP() << why;
-  if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
+// Both tests need the helper server, hellobench and the real loadgen.
+class SweepOverCapacity : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!prerequisites(why)) GTEST_SKIP() << why;
+    if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
+  }
   TempDir dir;
+};
+
+TEST_F(SweepOverCapacity, APointAboveTheServersCapacityIsRecordedAndIsNotARunFailure) {
   const RunResult run = run_known_capacity_sweep(dir.path, 10);
   ASSERT_TRUE(run.results.is_object()) << run.err;
   EXPECT_EQ(run.exit_code, 0) << run.err << failures(run);
@@ -741,11 +748,7 @@ TEST(SweepOverCapacity, APointAboveTheServersCapacityIsRecordedAndIsNotARunFailu
 
 // A start rate above the capacity: every failed rate is probed twice (one noisy second does not
 // decide), and the search walks down the ladder (400, 200, 100: not held) to a rate it holds.
-TEST(SweepOverCapacity, ASearchStartingAboveTheCapacityWalksDownToIt) {
-  std::string why;
-  if (!prerequisites(why)) GTEST_SKIP() << why;
-  if (!fs::exists(kBin / "loadgen")) GTEST_SKIP() << "loadgen is not built";
-  TempDir dir;
+TEST_F(SweepOverCapacity, ASearchStartingAboveTheCapacityWalksDownToIt) {
   const RunResult run = run_known_capacity_sweep(dir.path, 400);
   ASSERT_TRUE(run.results.is_object()) << run.err;
   EXPECT_EQ(run.exit_code, 0) << run.err << failures(run);
