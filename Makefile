@@ -8,7 +8,7 @@ CTEST_ARGS ?=
 
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin:$(HOME)/.cargo/bin
 
-.PHONY: all setup configure servers test bench bench-builds bench-servers microbench microbench-json format clean help
+.PHONY: all setup configure servers test bench bench-builds bench-build-curve bench-servers microbench microbench-json format clean help
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -19,6 +19,8 @@ help:
 	@echo "make test       build, then run every test (ctest: C++, go test, cargo test, integration)"
 	@echo "make fuzz       every fuzz target for FUZZ_SECONDS (1800) or FUZZ_RUNS (10M) each, niced"
 	@echo "make bench      run the suite: hellobench run --profile \$$PROFILE (default quick)"
+	@echo "make bench-builds   every build loop on the generated services at 1 module"
+	@echo "make bench-build-curve  the whole build curve (1, 10, 50, 200 modules; hours on 2 cores)"
 	@echo "make bench-servers  CPU per request of each server, one pinned core each"
 	@echo "make gate       same-job gate: the working tree against \$$GATE_REF (default main)"
 	@echo "make report     HTML dashboard of the latest run and the history (build/report/site)"
@@ -49,6 +51,9 @@ bench: all microbench-json
 # the hello servers' dev and CI builds: the build claims' own run (tens of minutes on 2 cores).
 bench-builds: all
 	$(BUILD)/bin/hellobench run --profile builds
+
+bench-build-curve: all
+	$(BUILD)/bin/hellobench run --profile build-curve
 
 bench-servers: all
 	bash bench/servers-cpu.sh

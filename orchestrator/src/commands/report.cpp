@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "analysis/claims.hpp"
+#include "builds/curves.hpp"
 #include "analysis/summary.hpp"
 #include "builds/builds.hpp"
 #include "cli.hpp"
@@ -40,9 +41,19 @@ int command_report(const Options& options, std::FILE* out) {
     std::vector<std::string> servers;
     for (const json& s : member(doc, "servers")) servers.push_back(s.value("name", ""));
     doc["summary"] = summarize_trials(doc["trials"], servers);
+    // Builds too: a curve run stopped part way keeps every whole size it saved, and its curves
+    // and build claims come out here as `finish` would have made them.
+    if (doc.contains("services")) mark_largest_sizes(doc["builds"]);
     doc["claims"] = evaluate_claims(doc, claims_from_json(doc["claims_config"]));
+    if (doc.contains("services")) {
+      doc["build_curves"] = build_curves(doc);
+      annotate_build_claims(doc);
+    }
   }
-  const std::string markdown = render_markdown(doc);
+  // As summary.md has it: the build curves' table after the report.
+  const std::string curves = doc.contains("build_curves") ? render_build_curves(doc) : "";
+  const std::string markdown =
+      render_markdown(doc) + (curves.empty() ? "" : "\n```\n" + curves + "```\n");
   if (options.report_out.empty()) {
     fmt::print(out, "{}", markdown);
   } else {
