@@ -336,6 +336,24 @@ func TestHTTP10WithoutKeepAliveIsAnsweredThenClosed(t *testing.T) {
 	expectClosed(t, r)
 }
 
+// The edge contract (contract/README.md, "Edges"): only HTTP/1.0 and HTTP/1.1. net/http alone
+// would answer HTTP/1.2 as 1.1; the server refuses it with 400 and a close, as the others do.
+func TestHTTPMinorVersionAbove1Gets400AndClose(t *testing.T) {
+	addr := startDefaultServer(t)
+	for _, version := range []string{"HTTP/1.2", "HTTP/1.9"} {
+		conn := dial(t, addr)
+		r := bufio.NewReader(conn)
+		send(t, conn, "GET / "+version+"\r\nHost: hellobench\r\n\r\n")
+		resp, body := readResponse(t, r)
+		if resp.StatusCode != 400 || body != "Bad Request" || !resp.Close ||
+			resp.Header.Get("Server") != "hellobench" {
+			t.Errorf("%s: %d %q close %v server %q; want 400 Bad Request, Connection: close, Server: hellobench",
+				version, resp.StatusCode, body, resp.Close, resp.Header.Get("Server"))
+		}
+		expectClosed(t, r)
+	}
+}
+
 func TestPipelinedRequestsAreAnsweredInOrder(t *testing.T) {
 	addr := startDefaultServer(t)
 	conn := dial(t, addr)

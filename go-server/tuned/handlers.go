@@ -105,6 +105,13 @@ func NewHandler(store []record, db *database) http.Handler {
 
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["Server"] = serverValue
+	// The edge contract (contract/README.md, "Edges"): HTTP/1.0 and HTTP/1.1 only. net/http
+	// takes any HTTP/1.x minor version; the other servers' parsers refuse 1.2 and up with 400.
+	if r.ProtoMajor == 1 && r.ProtoMinor > 1 {
+		w.Header().Set("Connection", "close")
+		writeText(w, http.StatusBadRequest, "Bad Request")
+		return
+	}
 	path, query := splitTarget(requestTarget(r))
 	switch path {
 	case "/":

@@ -197,6 +197,7 @@ void PrintTo(const Broken& b, std::ostream* os) {
 std::string broken_name(const ::testing::TestParamInfo<Broken>& info) {
   std::string name = info.param.rule + "_fails_" + info.param.check;
   std::replace(name.begin(), name.end(), '-', '_');
+  std::replace(name.begin(), name.end(), '.', '_');
   return name;
 }
 
@@ -229,6 +230,8 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"no-header-limit", "header-9k-rejected"},
         Broken{"malformed-keep", "malformed-request"},
         Broken{"crash-on-malformed", "alive-after-bad-requests"},
+        Broken{"decode-path", "edge-percent-encoded-path"},
+        Broken{"any-version", "edge-http-1.2"},
         // Slow ones (scaled timeouts): 2-4 s each.
         Broken{"no-header-timeout", "header-timeout", true},
         Broken{"early-header-timeout", "header-timeout", true},

@@ -65,6 +65,22 @@ const std::vector<std::string> kFastHttpChecks = {
     "header-7k-accepted",
     "header-9k-rejected",
     "malformed-request",
+    "edge-percent-encoded-path",
+    "edge-percent-encoded-query",
+    "edge-http-1.2",
+    "edge-http-2.0-text",
+    "edge-http-0.9",
+    "edge-get-with-body",
+    "edge-duplicate-content-length-same",
+    "edge-duplicate-content-length-different",
+    "edge-transfer-encoding-and-content-length",
+    "edge-space-in-header-name",
+    "edge-control-byte-in-header-name",
+    "edge-request-line-over-limit",
+    "edge-http-1.1-without-host",
+    "edge-lowercase-method",
+    "edge-absolute-form",
+    "edge-post-body-on-get-route",
     "alive-after-bad-requests",
 };
 const std::vector<std::string> kSlowHttpChecks = {"header-timeout", "header-timeout-trickle",
@@ -79,6 +95,86 @@ struct Exchange {
   Clock::duration took{};
   std::time_t received_at = 0;  // wall clock when the answer was complete
 };
+
+// The edge contract (contract/README.md, "Edges"): a raw request, the answers it gets and
+// whether the server then closes. Where a framework answers before any code of the server runs
+// and cannot be changed, the other outcome it gives is listed with the reason: a server that
+// gives it passes with that reason in the check's detail, never silently.
+struct EdgeOutcome {
+  std::vector<int> statuses;  // one per answer, in order
+  bool closes = false;        // closed after the answers; else still open (GET / gets 200)
+};
+struct EdgeDifference {
+  EdgeOutcome outcome;
+  std::string_view why;
+};
+struct EdgeCase {
+  std::string_view name;
+  std::string request;  // "{host}" stands for the Host header's value
+  EdgeOutcome expected;
+  std::vector<EdgeDifference> recorded;
+};
+const std::vector<EdgeCase>& edge_cases() {
+  static const std::vector<EdgeCase> cases = {
+      {"edge-percent-encoded-path", "GET /%6Ason HTTP/1.1\r\nHost: {host}\r\n\r\n", {{404}, false}, {}},
+      {"edge-percent-encoded-query", "GET /io?ms=%35 HTTP/1.1\r\nHost: {host}\r\n\r\n",
+       {{400}, false}, {}},
+      // net/http would take any HTTP/1.x; go-server refuses 1.2 and up itself, as the others.
+      {"edge-http-1.2", "GET / HTTP/1.2\r\nHost: {host}\r\n\r\n", {{400}, true}, {}},
+      {"edge-http-2.0-text",
+       "GET / HTTP/2.0\r\nHost: {host}\r\n\r\n",
+       {{400}, true},
+       {{{{505}, true}, "net/http answers 505 HTTP Version Not Supported before any handler"}}},
+      {"edge-http-0.9", "GET /\r\n\r\n", {{400}, true}, {}},
+      {"edge-get-with-body",
+       "GET / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n"
+       "Host: {host}\r\n\r\n",
+       {{200, 200}, false},
+       {}},
+      {"edge-duplicate-content-length-same",
+       "POST /orders HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+       "Content-Length: 2\r\nContent-Length: 2\r\n\r\n[]",
+       {{422}, false},
+       {}},
+      {"edge-duplicate-content-length-different",
+       "POST /orders HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+       "Content-Length: 2\r\nContent-Length: 3\r\n\r\n[]",
+       {{400}, true},
+       {}},
+      {"edge-transfer-encoding-and-content-length",
+       "POST /orders HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+       "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n2\r\n[]\r\n0\r\n\r\n",
+       {{400}, true},
+       {{{{422}, true},
+         "hyper reads the body by Transfer-Encoding alone and closes afterwards (RFC 9112 6.3 "
+         "allows either)"},
+        {{{422}, false},
+         "net/http reads the body by Transfer-Encoding, drops Content-Length before the handler "
+         "can see it, and keeps the connection (RFC 9112 6.3 says it must close)"}}},
+      {"edge-space-in-header-name", "GET / HTTP/1.1\r\nHost: {host}\r\nBad Name: v\r\n\r\n",
+       {{400}, true}, {}},
+      {"edge-control-byte-in-header-name",
+       std::string("GET / HTTP/1.1\r\nHost: {host}\r\nBad\x01: v\r\n\r\n"), {{400}, true}, {}},
+      {"edge-request-line-over-limit",
+       "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: {host}\r\n\r\n", {{431}, true}, {}},
+      {"edge-http-1.1-without-host",
+       "GET / HTTP/1.1\r\n\r\n",
+       {{400}, true},
+       {{{{200}, false},
+         "the C++ and Rust servers do not enforce RFC 9112 3.2's Host rule yet (open in the "
+         "hardening issue); net/http does"}}},
+      {"edge-lowercase-method", "get / HTTP/1.1\r\nHost: {host}\r\n\r\n", {{405}, false}, {}},
+      {"edge-absolute-form", "GET http://{host}/ HTTP/1.1\r\nHost: {host}\r\n\r\n", {{200}, false},
+       {}},
+      {"edge-post-body-on-get-route", "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Length: 3\r\n\r\nabc",
+       {{405}, false}, {}},
+  };
+  return cases;
+}
+
+std::string describe(const EdgeOutcome& o) {
+  return fmt::format("{}{}", fmt::join(o.statuses, ", "), o.closes ? ", then closed" : ", kept open");
+}
 
 class HttpChecker {
  public:
@@ -106,6 +202,7 @@ class HttpChecker {
 
   Outcome expect_answer(const Exchange& e, int status, std::string_view body) const;
   Outcome check_io_invalid(std::string_view query);
+  Outcome check_edge(const EdgeCase& c);
   Outcome check_every_response(
       const std::function<std::optional<std::string>(const Exchange&)>& rule) const;
 
@@ -183,6 +280,58 @@ Outcome HttpChecker::check_every_response(
     if (auto problem = rule(e)) return fail(fmt::format("{}: {}", e.label, *problem));
   }
   return pass(fmt::format("all {} answers", app_exchanges_.size()));
+}
+
+Outcome HttpChecker::check_edge(const EdgeCase& c) {
+  std::string request = c.request;
+  for (std::size_t at; (at = request.find("{host}")) != std::string::npos;) {
+    request.replace(at, 6, host_header_);
+  }
+  auto connection = connect();
+  connection.send(request, options_.io_timeout);
+  EdgeOutcome got;
+  std::string bodies;
+  for (std::size_t i = 0; i < c.expected.statuses.size(); ++i) {
+    HttpResponse r;
+    try {
+      r = connection.read_response(options_.io_timeout);
+    } catch (const HttpClientError& e) {
+      if (i == 0) return fail(fmt::format("no answer ({}), expected {}", e.what(), describe(c.expected)));
+      break;  // fewer answers than expected: judged below
+    }
+    got.statuses.push_back(r.status);
+    if (!bodies.empty()) bodies += "; ";
+    bodies += fmt::format("{} {}", r.status, show(r.body, 40));
+  }
+  // Still open and serving (the next request on it gets 200), or closed: a GET / sent at once
+  // tells them apart without waiting; one that gets neither an answer nor a close fails.
+  try {
+    connection.send(get("/"), options_.io_timeout);
+    const HttpResponse next = connection.read_response(options_.io_timeout);
+    if (next.status != 200) {
+      return fail(fmt::format("answered {}, then GET / on the same connection: {}", bodies,
+                              status_line(next)));
+    }
+    got.closes = false;
+  } catch (const HttpClientError& e) {
+    const PeerClose closed = connection.wait_for_close(close_window_.wait);
+    if (closed.outcome == PeerClose::Outcome::still_open) {
+      return fail(fmt::format("answered {}, then neither answered GET / nor closed ({})", bodies,
+                              e.what()));
+    }
+    got.closes = true;
+  }
+  const auto same = [&](const EdgeOutcome& o) {
+    return o.statuses == got.statuses && o.closes == got.closes;
+  };
+  if (same(c.expected)) return pass(fmt::format("{} ({})", describe(got), bodies));
+  for (const EdgeDifference& d : c.recorded) {
+    if (same(d.outcome)) {
+      return pass(fmt::format("recorded difference: {} instead of {}: {}", describe(got),
+                              describe(c.expected), d.why));
+    }
+  }
+  return fail(fmt::format("{} ({}), expected {}", describe(got), bodies, describe(c.expected)));
 }
 
 std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
@@ -484,6 +633,9 @@ std::vector<CheckResult> HttpChecker::run_fast(VerifyReport& report) {
         return judge_prompt_close(closed, close_window_, "connection", "400");
       },
       Retry::on_timing);
+  for (const EdgeCase& c : edge_cases()) {
+    add(std::string(c.name), [&] { return check_edge(c); }, Retry::on_timing);
+  }
   add("alive-after-bad-requests", [&] {
     return expect_answer(exchange("GET / after the bad requests", get("/"), false), 200, kRootBody);
   });

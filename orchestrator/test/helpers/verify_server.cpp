@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/src.hpp>  // header-only: this helper links no Boost library
 #include <chrono>
@@ -38,6 +39,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -355,6 +357,21 @@ Response service_route(const std::string& method, const std::string& target,
 Response route(const std::string& method, const std::string& target,
                const std::string* content_type, const std::string& body) {
   std::string path = target.substr(0, target.find('?'));
+  // decode-path: routes on the percent-decoded path (/%6Ason is /json), as the contract forbids.
+  if (config.broken("decode-path")) {
+    for (std::size_t at = 0; (at = path.find('%', at)) != std::string::npos; ++at) {
+      if (at + 2 < path.size() && std::isxdigit(static_cast<unsigned char>(path[at + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(path[at + 2]))) {
+        path.replace(at, 3, 1, static_cast<char>(std::stoi(path.substr(at + 1, 2), nullptr, 16)));
+      }
+    }
+  }
+  // Without the service vectors, POST /orders is only what the edge checks need: an empty
+  // order such as [] is 422.
+  if (vector_answers.empty() && path == "/orders") {
+    if (method != "POST") return {405, kTextType, "method not allowed", "Allow: POST\r\n"};
+    return {422, kTextType, "invalid order", ""};
+  }
   if (!vector_answers.empty() && is_service_path(path)) {
     return service_route(method, target, content_type, body);
   }
@@ -502,9 +519,50 @@ void serve(int fd) {
       if (space == std::string::npos) break;
       start = space + 1;
     }
-    bool valid = parts.size() == 3 && !parts[0].empty() && parts[1].rfind("/", 0) == 0 &&
-                 (parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0") &&
-                 parts[0].find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string::npos;
+    // The edge contract (contract/README.md, "Edges"): a method is any token (case matters:
+    // `get` is an unknown method, 405 on a known path); absolute form is the path it names;
+    // only HTTP/1.0 and 1.1 (any-version: every HTTP/1.x, as net/http alone would); header
+    // names are tokens; HTTP/1.1 needs Host; Content-Length fields agree, and never come with
+    // Transfer-Encoding.
+    const auto is_token = [](const std::string& t) {
+      return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+      });
+    };
+    if (parts.size() == 3 && parts[1].rfind("http://", 0) == 0) {
+      const std::size_t slash = parts[1].find('/', 7);
+      parts[1] = slash == std::string::npos ? "/" : parts[1].substr(slash);
+    }
+    const bool version_ok =
+        parts.size() == 3 &&
+        (parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0" ||
+         (config.broken("any-version") && parts[2].size() == 8 && parts[2].rfind("HTTP/1.", 0) == 0));
+    bool valid = parts.size() == 3 && is_token(parts[0]) && parts[1].rfind("/", 0) == 0 && version_ok;
+    bool has_host = false;
+    std::set<std::string> content_lengths;
+    bool has_transfer_encoding = false;
+    for (std::size_t at = head.find("\r\n"); valid && at != std::string::npos;) {
+      const std::size_t next = head.find("\r\n", at + 2);
+      const std::string field = head.substr(at + 2, next == std::string::npos ? std::string::npos : next - at - 2);
+      at = next;
+      const std::size_t colon = field.find(':');
+      std::string name = field.substr(0, colon);
+      if (colon == std::string::npos || !is_token(name)) {
+        valid = false;
+        break;
+      }
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = field.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+      if (name == "host") has_host = true;
+      if (name == "content-length") content_lengths.insert(value);
+      if (name == "transfer-encoding") has_transfer_encoding = true;
+    }
+    if (valid && parts[2] == "HTTP/1.1" && !has_host) valid = false;
+    if (content_lengths.size() > 1 || (has_transfer_encoding && !content_lengths.empty())) {
+      valid = false;
+    }
     if (!valid) {
       if (config.broken("crash-on-malformed")) std::_Exit(3);
       Response r{400, "text/plain; charset=utf-8", "bad request", ""};
