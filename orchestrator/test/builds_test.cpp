@@ -176,6 +176,22 @@ TEST_F(ScratchTest, AFailingBuildStepIsRecordedNotThrown) {
   EXPECT_TRUE(rows[0]["samples_s"].empty());
 }
 
+TEST_F(ScratchTest, TheServersCopyHasTheSharedContractBesideIt) {
+  // The servers' own tests read ../contract (the vectors and payloads), as in the repository:
+  // without it every CI build's test step failed in the scratch copy. The fake server's folder
+  // sits in this repository, so the contract found above it is copied beside the copy.
+  ServerConfig server = fake_server();
+  auto& steps = server.build.debug->build;
+  steps.insert(steps.begin(), {"test", "-f", "{src}/../contract/vectors/service.json"});
+  BuildTimingOptions options;
+  options.kinds = {"dev"};
+  options.scratch_root = dir_ / "scratch";
+  options.log_dir = dir_ / "logs";
+  const nlohmann::json rows = time_server_builds(server, options);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_TRUE(rows[0]["ok"].get<bool>()) << rows[0].dump();
+}
+
 TEST_F(ScratchTest, ServerWithoutAReleaseRecipeGetsAnErrorRowForCi) {
   BuildTimingOptions options;
   options.kinds = {"ci"};

@@ -163,6 +163,16 @@ Sandbox make_sandbox(const ServerConfig& server, const BuildTimingOptions& optio
   box.src = box.root / server.source_dir.filename();
   box.build_dir = box.root / "build";
   copy_source_tree(server.source_dir, box.src);
+  // The servers' own tests read the shared contract (contract/vectors) beside their folder, as a
+  // checkout of this repository has it: copied next to the server's copy, outside the timed
+  // steps (without it, every CI build's test step failed in the scratch copy).
+  for (fs::path dir = server.source_dir.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_directory(dir / "contract" / "vectors")) {
+      copy_source_tree(dir / "contract", box.root / "contract");
+      break;
+    }
+    if (dir == dir.parent_path()) break;
+  }
   fs::create_directories(box.build_dir);
   box.vars = {{"src", box.src.string()},
               {"build_dir", box.build_dir.string()},
