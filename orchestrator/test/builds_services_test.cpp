@@ -188,6 +188,19 @@ TEST(SizeAtRatio, SaysNeverWhenTheAsymptoteIsBelowTheThreshold) {
   EXPECT_THAT(c.reason, HasSubstr("never"));
 }
 
+TEST(SizeAtRatio, RefusesToExtrapolateWhenTheDenominatorDoesNotGrow) {
+  // rust 76 - 1.2n, go 31 - 0.78n (the first curve run's container-plain points, 1 and 10
+  // modules): go's line reaches 0 s near 40 modules, where the ratio of the lines would pass
+  // 22x; that is no crossing.
+  const Crossing c =
+      size_at_ratio(fit_line({1, 10}, {75.6, 64.6}), fit_line({1, 10}, {31.3, 24.3}), 22);
+  EXPECT_FALSE(c.size_modules);
+  EXPECT_FALSE(c.asymptotic_ratio);
+  EXPECT_THAT(c.reason, HasSubstr("cannot be extrapolated"));
+  // A flat denominator (slope exactly 0) is refused the same way.
+  EXPECT_FALSE(size_at_ratio(fit_line({1, 10}, {10, 40}), fit_line({1, 10}, {5, 5}), 4).size_modules);
+}
+
 json row(const std::string& server, const std::string& loop, int size, double median,
          bool ok = true) {
   return {{"server", server},         {"service", "generated"},

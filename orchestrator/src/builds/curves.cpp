@@ -51,15 +51,22 @@ Crossing size_at_ratio(const LineFit& a, const LineFit& b, double t) {
     return c;
   }
   const double a0 = *a.intercept, a1 = *a.slope, b0 = *b.intercept, b1 = *b.slope;
-  if (b1 > 0) c.asymptotic_ratio = a1 / b1;
+  // A denominator whose fitted time does not grow with the service (noise between sizes, or a
+  // cost that really is flat) heads for zero seconds along its line, and the ratio of the two
+  // lines for infinity: no crossing can be read from that.
+  if (b1 <= 0) {
+    c.reason = fmt::format("the denominator's fitted slope is {:.3g} s/module (its time does not "
+                           "grow with the service in these points): the ratio cannot be "
+                           "extrapolated to {:.3g}x",
+                           b1, t);
+    return c;
+  }
+  c.asymptotic_ratio = a1 / b1;
   const double denominator = a1 - t * b1;
   if (denominator <= 0) {
-    c.reason = b1 > 0 ? fmt::format("the fitted ratio tends to {:.3g}x as the service grows, "
-                                    "below {:.3g}x: never reached",
-                                    a1 / b1, t)
-                      : fmt::format("the denominator's slope is {:.3g} s/module: no asymptote, "
-                                    "the fit does not reach {:.3g}x",
-                                    b1, t);
+    c.reason = fmt::format("the fitted ratio tends to {:.3g}x as the service grows, below "
+                           "{:.3g}x: never reached",
+                           a1 / b1, t);
     return c;
   }
   const double n = (t * b0 - a0) / denominator;
