@@ -256,8 +256,13 @@ json evaluate_part(const Figures& figures, const ClaimPart& part) {
   return out;
 }
 
-std::string machine_words(const json& results) {
+std::string machine_words(const json& results, const json& headline) {
   const json& env = object_at(results, "environment");
+  // Builds use every core (the same job count for all), not the server's CPU set.
+  if (headline.value("source", std::string()) == "builds" && env.value("build_jobs", 0) > 0) {
+    return fmt::format("With {} build jobs on this {}-CPU machine ({})", env.value("build_jobs", 0),
+                       env.value("cores", 0), env.value("cpu_model", std::string("this machine")));
+  }
   const json& cpus = object_at(env, "cpu_sets");
   const std::size_t server_cpus = field(cpus, "server").is_array() ? field(cpus, "server").size()
                                                                    : 0;
@@ -317,7 +322,7 @@ std::string sentence(const json& results, const ClaimConfig& claim, const json& 
   const std::string verdict_words = verdict == kHolds           ? "holds there"
                                     : verdict == kDoesNotHold  ? "does not hold there"
                                                                : "is not decided there";
-  std::string out = fmt::format("{}, {}: {}; {} {}.", machine_words(results),
+  std::string out = fmt::format("{}, {}: {}; {} {}.", machine_words(results, *headline),
                                 label.empty() ? std::string("in the claim's regime") : label,
                                 measured, article.empty() ? "the claim" : article, verdict_words);
   if (floor && (*floor)["measured"].value("measured", false)) {
