@@ -38,6 +38,14 @@ class ScratchTest : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
+  // Timing options for one build kind, with scratch and logs in this test's folder.
+  BuildTimingOptions options_for(const std::string& kind) const {
+    BuildTimingOptions options;
+    options.kinds = {kind};
+    options.scratch_root = dir_ / "scratch";
+    options.log_dir = dir_ / "logs";
+    return options;
+  }
   fs::path dir_;
 };
 
@@ -165,10 +173,7 @@ TEST_F(ScratchTest, DevTimingGivesCleanNoopAndIncrementalRows) {
 TEST_F(ScratchTest, AFailingBuildStepIsRecordedNotThrown) {
   ServerConfig server = fake_server();
   server.build.debug->build = {{"false"}};
-  BuildTimingOptions options;
-  options.kinds = {"dev"};
-  options.scratch_root = dir_ / "scratch";
-  options.log_dir = dir_ / "logs";
+  const BuildTimingOptions options = options_for("dev");
   const nlohmann::json rows = time_server_builds(server, options);
   ASSERT_FALSE(rows.empty());
   EXPECT_FALSE(rows[0]["ok"].get<bool>());
@@ -183,20 +188,14 @@ TEST_F(ScratchTest, TheServersCopyHasTheSharedContractBesideIt) {
   ServerConfig server = fake_server();
   auto& steps = server.build.debug->build;
   steps.insert(steps.begin(), {"test", "-f", "{src}/../contract/vectors/service.json"});
-  BuildTimingOptions options;
-  options.kinds = {"dev"};
-  options.scratch_root = dir_ / "scratch";
-  options.log_dir = dir_ / "logs";
+  const BuildTimingOptions options = options_for("dev");
   const nlohmann::json rows = time_server_builds(server, options);
   ASSERT_FALSE(rows.empty());
   EXPECT_TRUE(rows[0]["ok"].get<bool>()) << rows[0].dump();
 }
 
 TEST_F(ScratchTest, ServerWithoutAReleaseRecipeGetsAnErrorRowForCi) {
-  BuildTimingOptions options;
-  options.kinds = {"ci"};
-  options.scratch_root = dir_ / "scratch";
-  options.log_dir = dir_ / "logs";
+  const BuildTimingOptions options = options_for("ci");
   const nlohmann::json rows = time_server_builds(fake_server(), options);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_FALSE(rows[0]["ok"].get<bool>());
@@ -216,10 +215,7 @@ ServerConfig runnable_fake_server(const std::string& edit_line) {
 }
 
 TEST_F(ScratchTest, IncrementalBuildIsCheckedByAskingTheEditedServerForTheNewField) {
-  BuildTimingOptions options;
-  options.kinds = {"dev"};
-  options.scratch_root = dir_ / "scratch";
-  options.log_dir = dir_ / "logs";
+  const BuildTimingOptions options = options_for("dev");
   const nlohmann::json rows =
       time_server_builds(runnable_fake_server("  \"extra_field\": 0"), options);
   ASSERT_EQ(rows.size(), 3u);
@@ -228,10 +224,7 @@ TEST_F(ScratchTest, IncrementalBuildIsCheckedByAskingTheEditedServerForTheNewFie
 }
 
 TEST_F(ScratchTest, IncrementalBuildWhoseOutputLacksTheFieldIsAFailure) {
-  BuildTimingOptions options;
-  options.kinds = {"dev"};
-  options.scratch_root = dir_ / "scratch";
-  options.log_dir = dir_ / "logs";
+  const BuildTimingOptions options = options_for("dev");
   // The inserted line never names extra_field: the rebuilt server cannot show it.
   const nlohmann::json rows = time_server_builds(runnable_fake_server("  other_field 0"), options);
   ASSERT_EQ(rows.size(), 3u);
