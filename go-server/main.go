@@ -24,6 +24,8 @@ import (
 var defaultConfig = Config{
 	ReadHeaderTimeout: 10 * time.Second,
 	IdleTimeout:       60 * time.Second,
+	BodyTimeout:       60 * time.Second,
+	WriteTimeout:      60 * time.Second,
 	// net/http allows 4096 bytes beyond MaxHeaderBytes, so 4 KiB here is an 8 KiB header section.
 	MaxHeaderBytes: 4 << 10,
 	// Well under the 2 s in which the contract wants the process gone.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -140,6 +141,8 @@ func readOrderBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	}
 	var tooLarge *http.MaxBytesError
 	switch {
+	case bodyTimedOut(err):
+		dropConnection()
 	case errors.As(err, &tooLarge):
 		// MaxBytesReader has already told net/http to close after this answer.
 		closeAfterAnswer(w)
@@ -164,6 +167,9 @@ func discardBody(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxDrainBytes)); err != nil {
+		if bodyTimedOut(err) {
+			dropConnection()
+		}
 		closeAfterAnswer(w)
 	}
 }
@@ -192,4 +198,17 @@ func isJSONMediaType(contentType string) bool {
 		}
 	}
 	return true
+}
+
+// bodyTimedOut tells whether a body read failed because the body deadline passed
+// (contract/README.md, "Deadlines").
+func bodyTimedOut(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// dropConnection ends the handler and closes the connection with no answer, as the contract
+// wants for a body that missed its deadline; net/http recovers ErrAbortHandler silently.
+func dropConnection() {
+	panic(http.ErrAbortHandler)
 }

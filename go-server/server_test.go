@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -474,6 +475,132 @@ func TestTricklingClientIsDroppedAfterHeaderTimeout(t *testing.T) {
 	expectClosed(t, r)
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("dropped only after %v", elapsed)
+	}
+}
+
+// trickle writes b on conn once every gap until a write fails or stop is closed.
+func trickle(conn net.Conn, b byte, gap time.Duration, stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(gap):
+		}
+		if _, err := conn.Write([]byte{b}); err != nil {
+			return
+		}
+	}
+}
+
+func TestBodyTrickledPastBodyTimeoutIsDroppedWithoutAnswer(t *testing.T) {
+	cfg := defaultConfig
+	cfg.BodyTimeout = 300 * time.Millisecond
+	addr := startServer(t, cfg)
+	conn := dial(t, addr)
+	send(t, conn, "POST /orders HTTP/1.1\r\nHost: hellobench\r\nContent-Type: application/json\r\n"+
+		"Content-Length: 1000\r\n\r\n")
+	headSent := time.Now() // at the latest: the server's body clock starts once it has the head
+	stop := make(chan struct{})
+	defer close(stop)
+	// A byte every 20 ms: each well inside the limit, the whole body (20 s) never. The body
+	// deadline is a total, not a gap between bytes.
+	go trickle(conn, ' ', 20*time.Millisecond, stop)
+	expectClosed(t, conn)
+	if elapsed := time.Since(headSent); elapsed < 300*time.Millisecond || elapsed > 3*time.Second {
+		t.Errorf("dropped %v after the head; want at the 300ms body deadline", elapsed)
+	}
+}
+
+// dialSmallReceiveBuffer dials with a 4 KiB receive buffer (set before the connect, so the
+// window the server sees is small from the start); reads give up after 5 s.
+func dialSmallReceiveBuffer(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		if cerr := c.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		}); cerr != nil {
+			return cerr
+		}
+		return err
+	}}
+	conn, err := dialer.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// readsAfterStall pipelines n GET /user on a connection with a small receive buffer, reads
+// nothing for stall, then everything: the answers it got, and whether the connection ended by
+// the server closing it (rather than by the test's 5 s read limit).
+func readsAfterStall(t *testing.T, addr string, n int, stall time.Duration) (answers int, closed bool) {
+	t.Helper()
+	conn := dialSmallReceiveBuffer(t, addr)
+	// Written from a goroutine: once the server stops reading, a write here may block.
+	go conn.Write([]byte(strings.Repeat(get("/user"), n)))
+	time.Sleep(stall)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(conn)
+	for answers < n {
+		resp, err := http.ReadResponse(r, nil)
+		if err != nil {
+			var netErr net.Error
+			return answers, !(errors.As(err, &netErr) && netErr.Timeout())
+		}
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return answers, true
+		}
+		resp.Body.Close()
+		answers++
+	}
+	return answers, false
+}
+
+// 20,000 answers of about 420 bytes (8 MiB) are more than a 4 KiB receive window and the
+// server's send buffer (4 MiB at most here: net.ipv4.tcp_wmem) can hold, so the server's write
+// blocks while the client does not read. 5,000 were not: all of them fitted.
+const pipelinedAnswers = 20000
+
+func TestClientThatDoesNotReadIsDroppedAtWriteTimeout(t *testing.T) {
+	cfg := defaultConfig
+	cfg.WriteTimeout = 300 * time.Millisecond
+	answers, closed := readsAfterStall(t, startServer(t, cfg), pipelinedAnswers, 1500*time.Millisecond)
+	if !closed || answers >= pipelinedAnswers {
+		t.Errorf("got %d of %d answers, closed %v; want the connection dropped at the 300ms write "+
+			"deadline with answers still owed", answers, pipelinedAnswers, closed)
+	}
+	t.Logf("the client read %d of %d answers before the reset", answers, pipelinedAnswers)
+}
+
+func TestClientThatReadsLateWithinWriteTimeoutGetsEveryAnswer(t *testing.T) {
+	// The control for the test above: with the contract's 60 s, the same stall loses nothing.
+	answers, _ := readsAfterStall(t, startDefaultServer(t), pipelinedAnswers, 1500*time.Millisecond)
+	if answers != pipelinedAnswers {
+		t.Errorf("got %d of %d answers after a 1.5 s stall; want all", answers, pipelinedAnswers)
+	}
+}
+
+func TestSlowHandlerWithCompleteBodyIsNotCutByBodyOrWriteDeadline(t *testing.T) {
+	cfg := defaultConfig
+	cfg.BodyTimeout = 200 * time.Millisecond
+	cfg.WriteTimeout = 200 * time.Millisecond
+	addr := startServer(t, cfg)
+	conn := dial(t, addr)
+	r := bufio.NewReader(conn)
+	// The handler's own time is not a connection deadline: a 600 ms /io wait is answered, and
+	// so is an order after it on the same connection (each request gets fresh deadlines).
+	send(t, conn, get("/io?ms=600"))
+	resp, body := readResponse(t, r)
+	expectAnswer(t, resp, body, 200, "text/plain; charset=utf-8", "Hello, World!")
+	time.Sleep(300 * time.Millisecond) // past the first request's deadlines
+	order := `{"customer_id":7,"items":[{"sku":"a","qty":1,"price_cents":2500}]}`
+	send(t, conn, fmt.Sprintf("POST /orders HTTP/1.1\r\nHost: hellobench\r\nContent-Type: application/json\r\n"+
+		"Content-Length: %d\r\n\r\n%s", len(order), order))
+	resp, _ = readResponse(t, r)
+	if resp.StatusCode != 200 {
+		t.Errorf("order on the same connection: status %d, want 200", resp.StatusCode)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -95,6 +96,9 @@ func readOrderBody(w http.ResponseWriter, r *http.Request, buf *[]byte) ([]byte,
 		}
 		body := (*buf)[:n]
 		if _, err := io.ReadFull(r.Body, body); err != nil {
+			if bodyTimedOut(err) {
+				dropConnection()
+			}
 			// The client closed before its declared length.
 			closeAfterAnswer(w)
 			writeText(w, http.StatusBadRequest, badRequestBody)
@@ -114,6 +118,8 @@ func readOrderBody(w http.ResponseWriter, r *http.Request, buf *[]byte) ([]byte,
 	}
 	var tooLarge *http.MaxBytesError
 	switch {
+	case bodyTimedOut(err):
+		dropConnection()
 	case errors.As(err, &tooLarge):
 		// MaxBytesReader has already told net/http to close after this answer.
 		closeAfterAnswer(w)
@@ -157,6 +163,9 @@ func discardBody(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxDrainBytes)); err != nil {
+		if bodyTimedOut(err) {
+			dropConnection()
+		}
 		closeAfterAnswer(w)
 	}
 }
@@ -185,4 +194,17 @@ func isJSONMediaType(contentType string) bool {
 		}
 	}
 	return true
+}
+
+// bodyTimedOut tells whether a body read failed because the body deadline passed
+// (contract/README.md, "Deadlines").
+func bodyTimedOut(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) && netErr.Timeout()
+}
+
+// dropConnection ends the handler and closes the connection with no answer, as the contract
+// wants for a body that missed its deadline; net/http recovers ErrAbortHandler silently.
+func dropConnection() {
+	panic(http.ErrAbortHandler)
 }
