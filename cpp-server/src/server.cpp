@@ -172,7 +172,8 @@ class Worker {
         grace_timer_(context),
         // Often enough that a timeout fires at most 1/8 of it, and at most 250 ms, late; a
         // sweep is a pass over the worker's connections, cheap at 4 per second.
-        sweep_interval_(std::clamp(std::min(options.header_timeout, options.idle_timeout) / 8,
+        sweep_interval_(std::clamp(std::min({options.header_timeout, options.idle_timeout,
+                                              options.body_timeout, options.write_timeout}) / 8,
                                    std::chrono::milliseconds(5), std::chrono::milliseconds(250))) {}
 
   // Connections still held by handlers that never ran (a server destroyed without draining)
@@ -229,7 +230,7 @@ class Worker {
       if (!ec) sweep();
     });
   }
-  // Checks every connection's deadline (header, idle, write, linger). One timer per worker
+  // Checks every connection's deadline (header, body, idle, write, linger). One timer per worker
   // instead of one per connection keeps timer-queue work off the request path.
   void sweep();
   // Fills `live` with the live connections, each kept alive by a shared_ptr for the visit.
@@ -346,10 +347,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return Next::close;
       }
       if (!parser_->is_done()) {
-        if (parser_->is_header_done()) {
-          // Header complete, body still arriving: the idle timeout now bounds the wait, and
-          // each put() may take all the body bytes there are.
-          deadline_ = coarse_now() + worker_.options.idle_timeout;
+        if (!header_was_done && parser_->is_header_done()) {
+          // Header just complete, body still arriving: the whole body must come within the
+          // body timeout from now (not refreshed by each byte), and each put() may take all
+          // the body bytes there are.
+          deadline_ = coarse_now() + worker_.options.body_timeout;
           parser_->eager(true);
         }
         if (used == 0) return Next::need_input;
@@ -478,7 +480,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return false;
     }
     const std::size_t sent = ec ? 0 : written;
-    deadline_ = coarse_now() + worker_.options.idle_timeout;  // a client too slow to read
+    deadline_ = coarse_now() + worker_.options.write_timeout;  // a client too slow to read
     asio::async_write(socket_, asio::buffer(out_.data() + sent, out_.size() - sent),
                       [self = shared_from_this()](error_code ec, std::size_t) {
                         if (ec || self->closed_) return self->close_now();

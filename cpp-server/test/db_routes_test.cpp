@@ -36,6 +36,8 @@ ServerOptions db_options(const std::string& conninfo, unsigned threads = 2) {
   ServerOptions options = quick_options();
   options.threads = threads;
   options.idle_timeout = 30s;
+  options.body_timeout = 30s;
+  options.write_timeout = 30s;
   options.header_timeout = 10s;
   options.db_conninfo = conninfo;
   return options;

@@ -26,6 +26,8 @@ TEST(CppServerOptions, DefaultsMatchTheContract) {
   EXPECT_EQ(options.threads, affinity_cpu_count());
   EXPECT_EQ(options.header_timeout, 10s);
   EXPECT_EQ(options.idle_timeout, 60s);
+  EXPECT_EQ(options.body_timeout, 60s);
+  EXPECT_EQ(options.write_timeout, 60s);
   EXPECT_EQ(options.header_limit_bytes, 8192u);
   EXPECT_EQ(options.io_model, IoModel::context_per_thread);
   EXPECT_EQ(options.live_mb, 0u);

@@ -337,6 +337,60 @@ TEST(CppServerTimeouts, TricklingHeaderIsDroppedAtTheHeaderTimeoutNotRefreshedBy
   EXPECT_LT(waited, 1600ms);
 }
 
+// The body deadline is a total from the end of the header, not a gap between bytes, and the
+// client gets no answer (contract/README.md, "Deadlines").
+TEST(CppServerTimeouts, BodyTrickledIsDroppedAtTheBodyTimeoutWithNoAnswer) {
+  ServerOptions options = quick_options();
+  options.body_timeout = 1000ms;
+  RunningServer server(options);
+  Client client(server.endpoint());
+  client.send(
+      "POST /orders HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n");
+  const auto start = Clock::now();
+  for (int i = 0; i < 3; ++i) {  // a byte every 300 ms: each would restart a gap timeout
+    std::this_thread::sleep_for(300ms);
+    client.send(" ");
+  }
+  EXPECT_TRUE(client.wait_for_close(3000ms));  // no bytes before the close: no answer
+  const auto waited = Clock::now() - start;
+  EXPECT_GE(waited, 950ms);
+  EXPECT_LT(waited, 1600ms);
+}
+
+TEST(CppServerTimeouts, ClientThatDoesNotReadIsDroppedAtTheWriteTimeout) {
+  ServerOptions options = quick_options();
+  options.write_timeout = 300ms;
+  RunningServer server(options);
+  const auto outcome = pipeline_and_stall(
+      server.endpoint(), "GET /user HTTP/1.1\r\nHost: test\r\n\r\n", kStalledAnswers, 1500ms);
+  EXPECT_TRUE(outcome.closed) << "the connection was still open 5 s after the stall";
+  EXPECT_LT(outcome.answers, kStalledAnswers);
+}
+
+// The control for the test above: within the write timeout, the same stall loses nothing.
+TEST(CppServerTimeouts, ClientThatReadsLateWithinTheWriteTimeoutGetsEveryAnswer) {
+  ServerOptions options = quick_options();
+  options.write_timeout = 10s;
+  options.idle_timeout = 10s;
+  RunningServer server(options);
+  const auto outcome = pipeline_and_stall(
+      server.endpoint(), "GET /user HTTP/1.1\r\nHost: test\r\n\r\n", kStalledAnswers, 1500ms);
+  EXPECT_EQ(outcome.answers, kStalledAnswers);
+}
+
+// The handler's own time is not a connection deadline.
+TEST(CppServerTimeouts, LongIoWaitIsNotCutByTheBodyOrWriteTimeout) {
+  ServerOptions options = quick_options();
+  options.body_timeout = 200ms;
+  options.write_timeout = 200ms;
+  RunningServer server(options);
+  Client client(server.endpoint());
+  EXPECT_EQ(client.get("/io?ms=800").status, 200u);
+  std::this_thread::sleep_for(300ms);  // past the first request's deadlines, under the idle one
+  EXPECT_EQ(client.get("/").status, 200u);
+}
+
 TEST_F(CppServerTest, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   Client client = connect();
   EXPECT_EQ(client.get("/").status, 200u);

@@ -126,12 +126,59 @@ Response Client::get(std::string_view target, std::string_view extra_fields) {
   return read_response();
 }
 
+StalledReader pipeline_and_stall(const tcp::endpoint& server, std::string_view request,
+                                 std::size_t count, std::chrono::milliseconds stall) {
+  asio::io_context context;
+  tcp::socket socket(context);
+  socket.open(server.protocol());
+  socket.set_option(asio::socket_base::receive_buffer_size(4096));  // before the connect
+  socket.connect(server);
+  std::string requests;
+  requests.reserve(request.size() * count);
+  for (std::size_t i = 0; i < count; ++i) requests.append(request);
+  // Written from a thread: once the server stops reading, the write blocks until it closes.
+  std::thread writer([&] {
+    boost::system::error_code ec;
+    asio::write(socket, asio::buffer(requests), ec);
+  });
+  std::this_thread::sleep_for(stall);
+  StalledReader outcome;
+  const std::string_view status_line = "HTTP/1.1 200 OK\r\n";
+  std::string tail;  // the last bytes of the previous read, for a status line split across reads
+  std::vector<char> chunk(64 * 1024);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd entry{socket.native_handle(), POLLIN, 0};
+    if (left <= 0ms || ::poll(&entry, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(socket.native_handle(), chunk.data(), chunk.size(), 0);
+    if (n <= 0) {
+      outcome.closed = true;  // EOF, or a reset
+      break;
+    }
+    std::string window = tail + std::string(chunk.data(), static_cast<std::size_t>(n));
+    for (std::size_t at = window.find(status_line); at != std::string::npos;
+         at = window.find(status_line, at + 1)) {
+      // Lines wholly inside the carried-over tail were counted by the previous read.
+      if (at + status_line.size() > tail.size()) ++outcome.answers;
+    }
+    tail = window.substr(window.size() - std::min(window.size(), status_line.size() - 1));
+    if (outcome.answers == count) break;
+  }
+  ::shutdown(socket.native_handle(), SHUT_RDWR);  // ends a blocked write
+  writer.join();
+  return outcome;
+}
+
 ServerOptions quick_options() {
   ServerOptions options;
   options.port = 0;
   options.threads = 1;
   options.header_timeout = 300ms;
   options.idle_timeout = 600ms;
+  options.body_timeout = 600ms;
+  options.write_timeout = 600ms;
   options.shutdown_grace = 1000ms;
   options.linger = 200ms;
   return options;

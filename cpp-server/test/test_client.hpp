@@ -56,6 +56,22 @@ class Client {
 // second; the real defaults are checked by options_test.
 ServerOptions quick_options();
 
+// A client that does not read its answers (contract/README.md, "Deadlines"): `count` copies of
+// `request` pipelined on a new connection with a 4 KiB receive buffer, nothing read for
+// `stall`, then everything read until the server closes or 5 s pass.
+struct StalledReader {
+  std::size_t answers = 0;  // complete "HTTP/1.1 200 OK" status lines read
+  bool closed = false;      // ended by the server's close or reset, not by the 5 s limit
+};
+StalledReader pipeline_and_stall(const boost::asio::ip::tcp::endpoint& server,
+                                 std::string_view request, std::size_t count,
+                                 std::chrono::milliseconds stall);
+
+// 20,000 answers of GET /user (about 420 bytes each, 8 MiB) are more than a 4 KiB receive
+// window and the server's send buffer (at most 4 MiB here: net.ipv4.tcp_wmem) can hold, so the
+// server's write blocks while the client does not read.
+inline constexpr std::size_t kStalledAnswers = 20'000;
+
 // A Server on 127.0.0.1 and a free port, started, and stopped and joined on destruction.
 class RunningServer {
  public:

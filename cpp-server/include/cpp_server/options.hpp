@@ -28,9 +28,14 @@ struct ServerOptions {
   // A request's header section must be complete this long after the connection opened (first
   // request) or after the request's first byte (later requests on a keep-alive connection).
   std::chrono::milliseconds header_timeout{10'000};
-  // A keep-alive connection waiting this long for its next request is closed. Also bounds how
-  // long a client may take to read a response or send a body.
+  // A keep-alive connection waiting this long for its next request is closed.
   std::chrono::milliseconds idle_timeout{60'000};
+  // A request's body must be complete this long after its header (a total, not a gap between
+  // bytes); else the connection is dropped with no answer (contract/README.md, "Deadlines").
+  std::chrono::milliseconds body_timeout{60'000};
+  // A response must be taken by the client this long after the server began writing it; else
+  // the connection is dropped (a client that does not read its answers).
+  std::chrono::milliseconds write_timeout{60'000};
   // After stop(), requests in flight get this long to finish before their connections are cut.
   std::chrono::milliseconds shutdown_grace{1'000};
   // After an error response, the server reads and discards what the client still sends for at

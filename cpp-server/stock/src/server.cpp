@@ -87,7 +87,7 @@ std::optional<Response> unreadable_request_answer(
 // sends, for at most `linger`, so that it reads the answer rather than a reset.
 net::awaitable<void> answer_and_close(tcp_stream& stream, beast::flat_buffer& buffer,
                                       Response response, const Options& options) {
-  stream.expires_after(options.idle_timeout);
+  stream.expires_after(options.write_timeout);
   auto [write_ec, written] = co_await http::async_write(stream, response);
   if (write_ec) co_return;
   error_code ec;
@@ -129,7 +129,7 @@ net::awaitable<void> do_session(tcp_stream stream, Shared& shared) {
     }
 
     InFlight in_flight(shared.requests_in_flight);
-    stream.expires_after(options.idle_timeout);
+    stream.expires_after(options.body_timeout);  // the whole body, however it trickles in
     auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser);
     if (body_ec) {
       if (auto answer = unreadable_request_answer(body_ec, parser)) {
@@ -140,7 +140,7 @@ net::awaitable<void> do_session(tcp_stream stream, Shared& shared) {
 
     Response response = co_await handle_request(parser.release(), shared.services);
     if (shared.stopping) response.keep_alive(false);
-    stream.expires_after(options.idle_timeout);
+    stream.expires_after(options.write_timeout);  // a client that does not read is dropped
     auto [write_ec, written] = co_await http::async_write(stream, response);
     if (write_ec || !response.keep_alive()) break;
   }

@@ -34,6 +34,8 @@ Options db_options(const std::string& conninfo, unsigned threads = 2) {
   options.threads = threads;
   options.header_timeout = 10s;
   options.idle_timeout = 30s;
+  options.body_timeout = 30s;
+  options.write_timeout = 30s;
   options.db_conninfo = conninfo;
   return options;
 }

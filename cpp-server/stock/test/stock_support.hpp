@@ -14,6 +14,8 @@ namespace cpp_stock::testing {
 using namespace std::chrono_literals;
 using cpp_server::testing::ChildProcess;
 using cpp_server::testing::Client;
+using cpp_server::testing::kStalledAnswers;
+using cpp_server::testing::pipeline_and_stall;
 using cpp_server::testing::Response;
 using Clock = std::chrono::steady_clock;
 
@@ -25,6 +27,8 @@ inline Options quick_options() {
   options.threads = 1;
   options.header_timeout = 300ms;
   options.idle_timeout = 600ms;
+  options.body_timeout = 600ms;
+  options.write_timeout = 600ms;
   options.shutdown_grace = 1000ms;
   options.linger = 200ms;
   return options;

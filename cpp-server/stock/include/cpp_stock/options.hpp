@@ -18,9 +18,12 @@ struct Options {
   // The whole header section of a request must arrive within this long: from the accept for
   // the first request, from its first byte for the next ones on a keep-alive connection.
   std::chrono::milliseconds header_timeout{10'000};
-  // A keep-alive connection waiting this long for its next request is closed; also the limit
-  // for reading a body and for writing a response.
+  // A keep-alive connection waiting this long for its next request is closed.
   std::chrono::milliseconds idle_timeout{60'000};
+  // The whole body must arrive within this long of the header, and each response must be
+  // taken by the client within this long of its first write (contract/README.md, "Deadlines").
+  std::chrono::milliseconds body_timeout{60'000};
+  std::chrono::milliseconds write_timeout{60'000};
   // After stop(), requests in flight get this long before the connections are cut.
   std::chrono::milliseconds shutdown_grace{1'000};
   // After an error answer that closes (400, 413, 431), what the client still sends is read and
