@@ -62,12 +62,16 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   }
   void on_field_impl(boost::beast::http::field name, boost::beast::string_view,
                      boost::beast::string_view value, boost::system::error_code&) override {
+    if (name == boost::beast::http::field::host) ++hosts_;
     if (keep_body_ && name == boost::beast::http::field::content_type && !parts_.has_content_type) {
       parts_.has_content_type = true;
       parts_.content_type.assign(value.data(), value.size());
     }
   }
-  void on_header_impl(boost::system::error_code&) override {}
+  // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with more than one, is 400.
+  void on_header_impl(boost::system::error_code& ec) override {
+    if (hosts_ > 1 || (version_ == 11 && hosts_ == 0)) ec = boost::beast::http::error::bad_value;
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          boost::system::error_code&) override {
     if (!keep_body_ || !content_length) return;
@@ -104,6 +108,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   const std::size_t body_keep_limit_;
   boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
   unsigned version_ = 11;
+  unsigned hosts_ = 0;  // Host fields seen
   bool keep_body_ = false;
 };
 

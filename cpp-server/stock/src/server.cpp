@@ -121,6 +121,11 @@ net::awaitable<void> do_session(tcp_stream stream, Shared& shared) {
     // Beast holds the request line and the fields to the limit each, not together.
     if (!header_ec && header_bytes > options.header_limit_bytes)
       header_ec = http::error::header_limit;
+    // RFC 9112 3.2: an HTTP/1.1 request without Host, or any request with more than one, is 400.
+    if (!header_ec) {
+      const auto hosts = parser.get().count(http::field::host);
+      if (hosts > 1 || (hosts == 0 && parser.get().version() == 11)) header_ec = http::error::bad_value;
+    }
     if (header_ec) {
       if (auto answer = unreadable_request_answer(header_ec, parser)) {
         co_await answer_and_close(stream, buffer, std::move(*answer), options);

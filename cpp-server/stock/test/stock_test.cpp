@@ -216,7 +216,7 @@ TEST_F(CppStockTest, RequestSplitAcrossWritesIsServed) {
 TEST_F(CppStockTest, BodyOfAGetIsReadAndTheNextRequestServed) {
   Client client = connect();
   client.send(
-      "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhelloGET /json HTTP/1.1\r\n\r\n");
+      "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhelloGET /json HTTP/1.1\r\nHost: test\r\n\r\n");
   EXPECT_EQ(client.read_response().body, "Hello, World!");
   EXPECT_EQ(client.read_response().body, R"({"message":"Hello, World!"})");
 }
@@ -272,14 +272,40 @@ TEST_F(CppStockTest, MalformedRequestIs400ThenClosed) {
   EXPECT_TRUE(client.wait_for_close(1000ms));
 }
 
+// RFC 9112 3.2 (contract/README.md, "Edges").
+TEST_F(CppStockTest, Http11WithoutHostIs400ThenClosed) {
+  Client client = connect();
+  client.send("GET / HTTP/1.1\r\n\r\n");
+  const Response response = client.read_response();
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(response.field("Connection"), "close");
+  EXPECT_EQ(response.field("Server"), "hellobench");
+  EXPECT_TRUE(client.wait_for_close(1000ms));
+}
+
+TEST_F(CppStockTest, TwoHostFieldsAre400ThenClosed) {
+  Client client = connect();
+  client.send("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  EXPECT_EQ(client.read_response().status, 400u);
+  EXPECT_TRUE(client.wait_for_close(1000ms));
+}
+
+TEST_F(CppStockTest, Http10WithoutHostIsServed) {
+  Client client = connect();
+  client.send("GET / HTTP/1.0\r\n\r\n");
+  const Response response = client.read_response();
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, "Hello, World!");
+}
+
 TEST_F(CppStockTest, MalformedInputOfManyKindsIs400AndNeverStopsTheServer) {
   const std::vector<std::string> inputs{
       std::string("\0\0\0\0\r\n\r\n", 8),
       "GET / HTTP/9.9\r\n\r\n",
-      "GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
-      "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-      "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-      "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: -1\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+      "GET / HTTP/1.1\r\nHost: test\r\nBad Header\r\n\r\n",
   };
   for (const std::string& input : inputs) {
     Client client = connect();
