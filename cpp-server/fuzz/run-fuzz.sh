@@ -30,7 +30,8 @@ cp -n "$here/corpus/$target"/* "$out/corpus-$target/" 2>/dev/null || true
 newest="$(find "$here" "$src/src" "$src/include" -newer "$binary" \( -name '*.[ch]pp' -o -name run-fuzz.sh \) 2>/dev/null | head -1 || true)"
 if [ ! -x "$binary" ] || [ -n "$newest" ]; then
   flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-         -DBOOST_ASIO_NO_DEPRECATED -DBOOST_JSON_NO_LIB -I "$src/include")
+         -DBOOST_ASIO_NO_DEPRECATED -DBOOST_JSON_NO_LIB -DBOOST_ENABLE_ASSERT_HANDLER
+         -I "$src/include")
   "$clangxx" "${flags[@]}" "$here/${target}_fuzz.cpp" "$here/boost_json_src.cpp" \
     "${sources[@]/#/$src/src/}" "${libs[@]}" -lpthread -o "$binary.tmp"
   mv "$binary.tmp" "$binary"
