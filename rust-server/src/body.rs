@@ -5,10 +5,13 @@
 //! The service reads (or discards) a body before it answers: hyper itself, when a service
 //! answers without reading the body, drains only what has already arrived and otherwise
 //! closes the connection, which would break keep-alive after a 405 or 415 to a large body.
+//!
+//! Generic over the body: the server hands its handlers a `TimedBody` (timeouts.rs), which
+//! ends the body deadline when it is read to its end; a plain hyper `Incoming` works too.
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::{Body, Incoming};
+use hyper::body::Body;
 
 /// The largest body kept: 64 KiB.
 pub const MAX_KEPT_BYTES: u64 = 64 * 1024;
@@ -29,7 +32,10 @@ pub enum BodyRead {
 
 /// Reads `body`, keeping it if it is at most `limit` bytes (which must not exceed
 /// `MAX_DISCARDED_BYTES`).
-pub async fn read(mut body: Incoming, limit: u64) -> BodyRead {
+pub async fn read<B>(mut body: B, limit: u64) -> BodyRead
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     // With Content-Length the size hint is exact; a chunked body's lower bound is 0.
     if body.size_hint().lower() > MAX_DISCARDED_BYTES {
         return BodyRead::OverDiscardLimit;
@@ -76,7 +82,10 @@ pub async fn read(mut body: Incoming, limit: u64) -> BodyRead {
 
 /// Reads and drops a body that the answer does not need. `false` when it could not be read
 /// to its end (over 1 MiB, or broken): the answer must then close the connection.
-pub async fn discard(body: Incoming) -> bool {
+pub async fn discard<B>(body: B) -> bool
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     if body.is_end_stream() {
         return true;
     }

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, SERVER};
+use hyper::body::Body;
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, HOST, SERVER};
 use hyper::http::request::Parts;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode, Version};
 use serde::{Deserialize, Serialize};
 
 use crate::body::{self, BodyRead};
@@ -82,20 +82,46 @@ fn user() -> User {
 }
 
 /// Answers one request. hyper adds `Date` and, for these fixed-size bodies, `Content-Length`.
-pub async fn handle(
-    req: Request<Incoming>,
-    app: Arc<App>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+/// The body is the server's `TimedBody` (timeouts.rs) or any other body of `Bytes`.
+pub async fn handle<B>(req: Request<B>, app: Arc<App>) -> Result<Response<Full<Bytes>>, Infallible>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     let (parts, body) = req.into_parts();
+    if !has_one_host(&parts) {
+        return Ok(bad_request_and_close());
+    }
     if parts.uri.path() == "/orders" {
         return Ok(orders(&parts, body, &app.store).await);
     }
+    // A body nobody needs is read and dropped, so that the connection can carry on; first, so
+    // that the request is complete before the route works (a route's wait is then the
+    // handler's own time, which no deadline cuts: timeouts.rs).
+    let body_read = body::discard(body).await;
     let mut response = route(&parts, &app).await;
-    // A body nobody needs is read and dropped, so that the connection can carry on.
-    if !body::discard(body).await {
+    if !body_read {
         close(&mut response);
     }
     Ok(response)
+}
+
+/// RFC 9112 3.2: an HTTP/1.1 request must carry exactly one `Host` field, an HTTP/1.0 one at
+/// most one. One header lookup.
+fn has_one_host(req: &Parts) -> bool {
+    let mut hosts = req.headers.get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), None) => true,
+        (None, _) => req.version <= Version::HTTP_10,
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// `400 Bad Request` with `Connection: close`: the answer to a request the server will not
+/// read on from.
+fn bad_request_and_close() -> Response<Full<Bytes>> {
+    let mut response = text(StatusCode::BAD_REQUEST, "Bad Request");
+    close(&mut response);
+    response
 }
 
 /// Every route but `/orders`, none of which reads a body.
@@ -213,7 +239,10 @@ fn not_found() -> Response<Full<Bytes>> {
 
 /// `POST /orders`, its checks in the contract's order: method, Content-Type, size, syntax,
 /// shape.
-async fn orders(req: &Parts, body: Incoming, store: &Store) -> Response<Full<Bytes>> {
+async fn orders<B>(req: &Parts, body: B, store: &Store) -> Response<Full<Bytes>>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     let refusal = if req.method != Method::POST {
         Some(method_not_allowed("POST"))
     } else if !is_json(req) {
@@ -238,11 +267,7 @@ async fn orders(req: &Parts, body: Incoming, store: &Store) -> Response<Full<Byt
             close(&mut response);
             return response;
         }
-        BodyRead::Failed => {
-            let mut response = text(StatusCode::BAD_REQUEST, "Bad Request");
-            close(&mut response);
-            return response;
-        }
+        BodyRead::Failed => return bad_request_and_close(),
     };
     match parse_order(&bytes) {
         Ok(order) => json(&order.answer(store)),

@@ -18,4 +18,4 @@ pub use handlers::{handle, App, Message};
 pub use orders::{from_json, parse_order, Item, ObjectOnly, Order, OrderAnswer, OrderError};
 pub use server::{serve, Config};
 pub use store::{Record, Store, BIO_BYTES, MAX_LIVE_MB, RECORDS_PER_MB};
-pub use timeouts::{HeadSignal, TimedStream, Timeouts};
+pub use timeouts::{RequestSignal, TimedBody, TimedStream, Timeouts};

@@ -58,8 +58,7 @@ fn run(args: Args) -> std::io::Result<()> {
 
 async fn serve_until_signal(args: Args, app: App) -> std::io::Result<()> {
     let address = SocketAddr::new(args.bind, args.port);
-    let listener = TcpListener::bind(address)
-        .await
+    let listener = listen(address)
         .map_err(|error| std::io::Error::new(error.kind(), format!("bind {address}: {error}")))?;
     // Signals are caught before the listening line, so a SIGTERM right after it is handled.
     let mut terminate = signal(SignalKind::terminate())?;
@@ -85,4 +84,21 @@ async fn serve_until_signal(args: Args, app: App) -> std::io::Result<()> {
     };
     serve(listener, Config::default(), Arc::new(app), shutdown).await;
     Ok(())
+}
+
+/// The backlog the C++ (`SOMAXCONN`) and Go (`net.core.somaxconn`) servers listen with; the
+/// kernel caps it at `net.core.somaxconn`. `TcpListener::bind` would use 128, and a burst of
+/// connects (the slow-clients test's 400) then overflowed the queue: a 1 s SYN retry.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As std's and Go's listeners do: a restarted server can bind while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }

@@ -28,6 +28,8 @@ impl Default for Config {
         Config {
             timeouts: Timeouts {
                 header: Duration::from_secs(10),
+                body: Duration::from_secs(60),
+                write: Duration::from_secs(60),
                 idle: Duration::from_secs(60),
             },
             max_header_bytes: 8 * 1024,
@@ -47,7 +49,8 @@ pub async fn serve(
 ) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        // Off: hyper's timer would also run while a connection is idle (see timeouts.rs).
+        // Off: hyper's timer would also run while a connection is idle; `TimedStream` keeps
+        // the head, body, write and idle deadlines instead (see timeouts.rs).
         .header_read_timeout(None)
         .max_header_size(config.max_header_bytes)
         // `Content-Type`, not `content-type`: the bytes the other two servers send.
@@ -71,11 +74,11 @@ pub async fn serve(
         // has already reset, which hyper then finds closed: not a reason to stop serving.
         let _ = stream.set_nodelay(true);
         let io = TimedStream::new(stream, config.timeouts);
-        let head = io.head_signal();
+        let signal = io.request_signal();
         let app = Arc::clone(&app);
         let service = service_fn(move |req| {
-            head.head_received();
-            handle(req, Arc::clone(&app))
+            let app = Arc::clone(&app);
+            signal.serve(req, move |req| handle(req, app))
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
         tokio::spawn(async move {

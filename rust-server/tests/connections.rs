@@ -1,5 +1,5 @@
 //! Connection handling of CONTRACT.md section 1: keep-alive, close, pipelining, the header
-//! limit and malformed requests.
+//! limit and malformed requests; and the `Host` rule of contract/README.md ("Edges").
 
 mod common;
 
@@ -190,4 +190,80 @@ async fn a_client_that_goes_away_mid_request_does_not_hurt_the_server() {
         half.send(b"GET / HTTP/1.1\r\nHo").await;
     } // both dropped: closed with the request in flight or half sent
     assert_eq!(server.connect().await.get("/user").await.status, 200);
+}
+
+/// RFC 9112 3.2 (contract/README.md, "Edges"): an HTTP/1.1 request without `Host` gets 400,
+/// in the server's usual error shape, and the connection is closed.
+#[tokio::test]
+async fn http_1_1_without_host_gets_400_and_a_close() {
+    let server = TestServer::start().await;
+    let requests: [&[u8]; 4] = [
+        b"GET / HTTP/1.1\r\n\r\n",
+        b"GET /json HTTP/1.1\r\nAccept: */*\r\n\r\n",
+        b"GET http://localhost/ HTTP/1.1\r\n\r\n",
+        b"POST /orders HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]",
+    ];
+    for request in requests {
+        let what = String::from_utf8_lossy(request);
+        let mut client = server.connect().await;
+        client.send(request).await;
+        let response = client.response().await;
+        assert_eq!(response.status_line, "HTTP/1.1 400 Bad Request", "{what}");
+        assert_eq!(response.body_text(), "Bad Request", "{what}");
+        assert_eq!(response.header("Content-Type"), "text/plain; charset=utf-8");
+        assert_eq!(response.header("Content-Length"), "11");
+        assert_eq!(response.header("Server"), "hellobench");
+        assert!(!response.header("Date").is_empty());
+        assert_eq!(response.header("Connection"), "close", "{what}");
+        client.expect_closed().await;
+    }
+}
+
+#[tokio::test]
+async fn a_request_with_two_host_headers_gets_400_and_a_close() {
+    let server = TestServer::start().await;
+    for request in [
+        &b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+    ] {
+        let what = String::from_utf8_lossy(request);
+        let mut client = server.connect().await;
+        client.send(request).await;
+        let response = client.response().await;
+        assert_eq!(response.status, 400, "{what}");
+        assert_eq!(response.body_text(), "Bad Request", "{what}");
+        assert_eq!(response.header("Connection"), "close", "{what}");
+        client.expect_closed().await;
+    }
+}
+
+#[tokio::test]
+async fn http_1_0_without_host_is_answered() {
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    client.send(b"GET / HTTP/1.0\r\n\r\n").await;
+    let response = client.response().await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body_text(), "Hello, World!");
+    client.expect_closed().await;
+    // With keep-alive too, and the connection goes on.
+    let mut client = server.connect().await;
+    for _ in 0..2 {
+        client
+            .send(b"GET /json HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            .await;
+        assert_eq!(client.response().await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_request_with_one_host_keeps_the_connection() {
+    let server = TestServer::start().await;
+    let mut client = server.connect().await;
+    client
+        .send(b"GET / HTTP/1.1\r\nhost: localhost:8080\r\n\r\n")
+        .await;
+    assert_eq!(client.response().await.status, 200);
+    assert_eq!(client.get("/").await.status, 200);
 }

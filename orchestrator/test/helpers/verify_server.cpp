@@ -522,7 +522,7 @@ void serve(int fd) {
     // The edge contract (contract/README.md, "Edges"): a method is any token (case matters:
     // `get` is an unknown method, 405 on a known path); absolute form is the path it names;
     // only HTTP/1.0 and 1.1 (any-version: every HTTP/1.x, as net/http alone would); header
-    // names are tokens; HTTP/1.1 needs Host; Content-Length fields agree, and never come with
+    // names are tokens; HTTP/1.1 needs Host, and no request has two; Content-Length fields agree, and never come with
     // Transfer-Encoding.
     const auto is_token = [](const std::string& t) {
       return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) {
@@ -539,7 +539,7 @@ void serve(int fd) {
         (parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0" ||
          (config.broken("any-version") && parts[2].size() == 8 && parts[2].rfind("HTTP/1.", 0) == 0));
     bool valid = parts.size() == 3 && is_token(parts[0]) && parts[1].rfind("/", 0) == 0 && version_ok;
-    bool has_host = false;
+    int hosts = 0;
     std::set<std::string> content_lengths;
     bool has_transfer_encoding = false;
     for (std::size_t at = head.find("\r\n"); valid && at != std::string::npos;) {
@@ -555,11 +555,11 @@ void serve(int fd) {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       std::string value = field.substr(colon + 1);
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-      if (name == "host") has_host = true;
+      if (name == "host") ++hosts;
       if (name == "content-length") content_lengths.insert(value);
       if (name == "transfer-encoding") has_transfer_encoding = true;
     }
-    if (valid && parts[2] == "HTTP/1.1" && !has_host) valid = false;
+    if (valid && (hosts > 1 || (parts[2] == "HTTP/1.1" && hosts == 0))) valid = false;
     if (content_lengths.size() > 1 || (has_transfer_encoding && !content_lengths.empty())) {
       valid = false;
     }

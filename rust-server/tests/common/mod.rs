@@ -78,11 +78,22 @@ impl TestServer {
     }
 }
 
-/// Short timeouts, so the tests of the limits take a fraction of a second.
+/// Short header and idle timeouts, so the tests of the limits take a fraction of a second
+/// (the body and write deadlines keep the contract's values).
 pub fn short_timeouts(header_ms: u64, idle_ms: u64) -> Config {
+    let mut config = Config::default();
+    config.timeouts.header = Duration::from_millis(header_ms);
+    config.timeouts.idle = Duration::from_millis(idle_ms);
+    config
+}
+
+/// All four deadlines shortened.
+pub fn short_deadlines(header_ms: u64, body_ms: u64, write_ms: u64, idle_ms: u64) -> Config {
     Config {
         timeouts: Timeouts {
             header: Duration::from_millis(header_ms),
+            body: Duration::from_millis(body_ms),
+            write: Duration::from_millis(write_ms),
             idle: Duration::from_millis(idle_ms),
         },
         ..Config::default()

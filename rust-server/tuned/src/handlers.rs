@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, SERVER};
+use hyper::body::Body;
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, HOST, SERVER};
 use hyper::http::request::Parts;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode, Version};
 use rust_server::body::{self, BodyRead};
 use rust_server::{App, Db, DbError, Message, OrderError, Store};
 use serde::Serialize;
@@ -72,18 +72,44 @@ fn user() -> User {
     }
 }
 
-/// Answers one request. hyper adds `Date` and `Content-Length`.
-pub async fn handle(req: Request<Incoming>, app: &'static App) -> Result<Answer, Infallible> {
+/// Answers one request. hyper adds `Date` and `Content-Length`. The body is the stock
+/// server's `TimedBody` or any other body of `Bytes`.
+pub async fn handle<B>(req: Request<B>, app: &'static App) -> Result<Answer, Infallible>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     let (parts, body) = req.into_parts();
+    if !has_one_host(&parts) {
+        return Ok(bad_request_and_close());
+    }
     if parts.uri.path() == "/orders" {
         return Ok(orders(&parts, body, &app.store).await);
     }
+    // A body nobody needs is read and dropped, so that the connection can carry on; first, so
+    // that a route's wait is the handler's own time, which no deadline cuts.
+    let body_read = body::discard(body).await;
     let mut response = route(&parts, app).await;
-    // A body nobody needs is read and dropped, so that the connection can carry on.
-    if !body::discard(body).await {
+    if !body_read {
         close(&mut response);
     }
     Ok(response)
+}
+
+/// RFC 9112 3.2: exactly one `Host` in HTTP/1.1, at most one in HTTP/1.0. One header lookup.
+fn has_one_host(req: &Parts) -> bool {
+    let mut hosts = req.headers.get_all(HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), None) => true,
+        (None, _) => req.version <= Version::HTTP_10,
+        (Some(_), Some(_)) => false,
+    }
+}
+
+/// `400 Bad Request` with `Connection: close`.
+fn bad_request_and_close() -> Answer {
+    let mut response = text(StatusCode::BAD_REQUEST, b"Bad Request");
+    close(&mut response);
+    response
 }
 
 /// Every route but `/orders`, none of which reads a body.
@@ -204,7 +230,10 @@ fn not_found() -> Answer {
 }
 
 /// `POST /orders`: method, Content-Type, size, syntax, shape, in the contract's order.
-async fn orders(req: &Parts, body: Incoming, store: &Store) -> Answer {
+async fn orders<B>(req: &Parts, body: B, store: &Store) -> Answer
+where
+    B: Body<Data = Bytes> + Unpin,
+{
     let refusal = if req.method != Method::POST {
         Some(method_not_allowed("POST"))
     } else if !is_json(req) {
@@ -229,11 +258,7 @@ async fn orders(req: &Parts, body: Incoming, store: &Store) -> Answer {
             close(&mut response);
             return response;
         }
-        BodyRead::Failed => {
-            let mut response = text(StatusCode::BAD_REQUEST, b"Bad Request");
-            close(&mut response);
-            return response;
-        }
+        BodyRead::Failed => return bad_request_and_close(),
     };
     match parse_order(&bytes) {
         Ok(order) => json(&order.answer(store)),

@@ -2,9 +2,10 @@
 //! and tokio, with the request path made as cheap as hyper allows (README.md, "The tuned tier").
 //!
 //! Reused from the stock crate as they are: arguments, the `--live-mb` store, the `--db` pool,
-//! the body limits and `TimedStream`. Replaced: the handlers (`handlers.rs`), the order parse
-//! (`orders.rs`), JSON output into a reused buffer (`output.rs`), and the accept loop
-//! (`server.rs`), which `main.rs` runs once per thread on a current-thread runtime.
+//! the body limits and `TimedStream` with its `RequestSignal` (the deadlines). Replaced: the
+//! handlers (`handlers.rs`), the order parse (`orders.rs`), JSON output into a reused buffer
+//! (`output.rs`), and the accept loop (`server.rs`), which `main.rs` runs once per thread on a
+//! current-thread runtime.
 
 mod handlers;
 mod orders;

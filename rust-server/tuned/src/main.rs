@@ -79,7 +79,7 @@ fn bind(address: SocketAddr, count: usize) -> std::io::Result<Vec<std::net::TcpL
             socket.set_reuse_port(true)?;
         }
         socket.bind(&address.into())?;
-        socket.listen(1024)?;
+        socket.listen(4096)?; // as the other servers: SOMAXCONN, capped by net.core.somaxconn
         socket.set_nonblocking(true)?;
         let listener = std::net::TcpListener::from(socket);
         address = listener.local_addr()?;

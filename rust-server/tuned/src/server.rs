@@ -21,7 +21,9 @@ use crate::handlers::handle;
 /// `app` is kept for the rest of the process (one `Arc` is leaked): the handlers then borrow it
 /// as `&'static App` instead of cloning the `Arc` per request, which on several threads would
 /// make every request write the same reference count. The server's `App` lives as long as the
-/// process anyway; tests that start many servers keep each one's (small) `App`.
+/// process anyway; tests that start many servers keep each one's (small) `App`. (Each request
+/// does clone its connection's `RequestSignal`, for the deadlines: a count that only that
+/// connection's thread writes.)
 pub async fn serve(
     listener: TcpListener,
     config: Config,
@@ -31,7 +33,8 @@ pub async fn serve(
     let app: &'static App = Box::leak(Box::new(app));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
-        // Off: hyper's timer would also run while a connection is idle (stock timeouts.rs).
+        // Off: hyper's timer would also run while a connection is idle; `TimedStream` keeps
+        // the head, body, write and idle deadlines instead (stock timeouts.rs).
         .header_read_timeout(None)
         .max_header_size(config.max_header_bytes)
         // `Content-Type`, not `content-type`: the bytes the other servers send.
@@ -52,11 +55,8 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let io = TimedStream::new(stream, config.timeouts);
-        let head = io.head_signal();
-        let service = service_fn(move |req| {
-            head.head_received();
-            handle(req, app)
-        });
+        let signal = io.request_signal();
+        let service = service_fn(move |req| signal.serve(req, move |req| handle(req, app)));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(io), service));
         tokio::spawn(async move {
             let _ = connection.await;
