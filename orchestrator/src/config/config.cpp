@@ -819,6 +819,11 @@ void check_server_host(const Reader& r, const Config& config, const toml::node& 
 void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) {
   std::size_t line = 1, column = 1;
   enum class In { code, comment, basic, literal, ml_basic, ml_literal } in = In::code;
+  // A quote opens a string only where TOML has one: a key at the start of a line or after
+  // `.`, `[` or `{`, and a value after `=`, `[`, `,` or `{`. Elsewhere (`x = 1a"ȗ"`, found by
+  // orchestrator/fuzz) toml++ does not read a string either, and the bytes after the quote are
+  // code for it: so they are for this check too.
+  char last_code = '\n';  // the last character of code that is not a space or a tab
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const auto ahead = [&](std::string_view s) { return text.compare(i, s.size(), s) == 0; };
@@ -826,6 +831,7 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
       ++line;
       column = 1;
       if (in == In::comment || in == In::basic || in == In::literal) in = In::code;
+      if (in == In::code) last_code = '\n';
       continue;
     }
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++column;  // code points, as toml++ counts
@@ -838,11 +844,18 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
           r.fail(where, "invalid TOML: a character beyond ASCII outside a string or a comment "
                         "(TOML 1.0 allows them only there; quote the key)");
         }
-        if (c == '#') in = In::comment;
-        else if (ahead("\"\"\"")) in = In::ml_basic, i += 2, column += 2;
-        else if (ahead("'''")) in = In::ml_literal, i += 2, column += 2;
-        else if (c == '"') in = In::basic;
-        else if (c == '\'') in = In::literal;
+        if (c == '#') {
+          in = In::comment;
+          break;
+        }
+        if ((c == '"' || c == '\'') &&
+            std::string_view("\n=[,{.").find(last_code) != std::string_view::npos) {
+          if (ahead("\"\"\"")) in = In::ml_basic, i += 2, column += 2;
+          else if (ahead("'''")) in = In::ml_literal, i += 2, column += 2;
+          else in = c == '"' ? In::basic : In::literal;
+          break;
+        }
+        if (c != ' ' && c != '\t' && c != '\r') last_code = c;
         break;
       case In::comment:
         break;
@@ -851,19 +864,19 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
         if (c == '\\') {
           if (i + 1 < text.size() && text[i + 1] != '\n') ++i, ++column;
         } else if (in == In::basic && c == '"') {
-          in = In::code;
+          in = In::code, last_code = c;
         } else if (in == In::ml_basic && ahead("\"\"\"")) {
           while (i + 3 < text.size() && text[i + 3] == '"') ++i, ++column;  // """" ends with a quote
-          in = In::code, i += 2, column += 2;
+          in = In::code, i += 2, column += 2, last_code = '"';
         }
         break;
       case In::literal:
-        if (c == '\'') in = In::code;
+        if (c == '\'') in = In::code, last_code = c;
         break;
       case In::ml_literal:
         if (ahead("'''")) {
           while (i + 3 < text.size() && text[i + 3] == '\'') ++i, ++column;
-          in = In::code, i += 2, column += 2;
+          in = In::code, i += 2, column += 2, last_code = '\'';
         }
         break;
     }
