@@ -106,8 +106,8 @@ where
 }
 
 /// RFC 9112 3.2: an HTTP/1.1 request must carry exactly one `Host` field, an HTTP/1.0 one at
-/// most one. One header lookup.
-fn has_one_host(req: &Parts) -> bool {
+/// most one. One header lookup. The tuned tier uses it too.
+pub fn has_one_host(req: &Parts) -> bool {
     let mut hosts = req.headers.get_all(HOST).iter();
     match (hosts.next(), hosts.next()) {
         (Some(_), None) => true,

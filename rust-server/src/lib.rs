@@ -14,7 +14,7 @@ mod timeouts;
 
 pub use args::{parse_args, Args, Command, USAGE};
 pub use db::{Db, DbError, MAX_POOL, POOL_WAIT, STARTUP_WAIT};
-pub use handlers::{handle, App, Message};
+pub use handlers::{handle, has_one_host, App, Message};
 pub use orders::{from_json, parse_order, Item, ObjectOnly, Order, OrderAnswer, OrderError};
 pub use server::{serve, Config};
 pub use store::{Record, Store, BIO_BYTES, MAX_LIVE_MB, RECORDS_PER_MB};

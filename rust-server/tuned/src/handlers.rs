@@ -11,11 +11,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Body;
-use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, HOST, SERVER};
+use hyper::header::{HeaderValue, ALLOW, CONNECTION, CONTENT_TYPE, SERVER};
 use hyper::http::request::Parts;
-use hyper::{Method, Request, Response, StatusCode, Version};
+use hyper::{Method, Request, Response, StatusCode};
 use rust_server::body::{self, BodyRead};
-use rust_server::{App, Db, DbError, Message, OrderError, Store};
+use rust_server::{has_one_host, App, Db, DbError, Message, OrderError, Store};
 use serde::Serialize;
 
 use crate::orders::parse_order;
@@ -93,16 +93,6 @@ where
         close(&mut response);
     }
     Ok(response)
-}
-
-/// RFC 9112 3.2: exactly one `Host` in HTTP/1.1, at most one in HTTP/1.0. One header lookup.
-fn has_one_host(req: &Parts) -> bool {
-    let mut hosts = req.headers.get_all(HOST).iter();
-    match (hosts.next(), hosts.next()) {
-        (Some(_), None) => true,
-        (None, _) => req.version <= Version::HTTP_10,
-        (Some(_), Some(_)) => false,
-    }
 }
 
 /// `400 Bad Request` with `Connection: close`.
