@@ -106,9 +106,9 @@ TEST(Config, ReadsScenariosProfilesAndClaims) {
   EXPECT_EQ(config.claims[0].figures.at("go"), 0.21);
   ASSERT_EQ(config.claims[0].parts.size(), 1u);
   const ClaimPart& part = config.claims[0].parts[0];
-  EXPECT_EQ(part.role, "regime");     // the default role
-  EXPECT_EQ(part.source, "trials");   // the default source
-  EXPECT_EQ(part.estimator, "ratio"); // the default estimator
+  EXPECT_EQ(part.role, "regime");      // the default role
+  EXPECT_EQ(part.source, "trials");    // the default source
+  EXPECT_EQ(part.estimator, "ratio");  // the default estimator
   EXPECT_EQ(part.a, "beta");
   EXPECT_EQ(part.threshold, 1.05);
   EXPECT_NO_THROW(validate_claims(config));
@@ -152,7 +152,8 @@ TEST(Config, ReadsRequestsAsDataWithPathsResolvedAgainstTheFilesFolder) {
 }
 
 TEST(Config, ReadsPerScenarioWindowsAndTimeout) {
-  const ScenarioConfig& service = *load_config(kData / "config_service.toml").find_scenario("service");
+  const ScenarioConfig& service =
+      *load_config(kData / "config_service.toml").find_scenario("service");
   EXPECT_EQ(service.warmup_seconds, 2.0);
   EXPECT_EQ(service.window_seconds, 3.5);
   EXPECT_EQ(service.timeout_seconds, 5.0);
@@ -232,7 +233,8 @@ TEST(Config, ReadsClaimsAsPartsWithTheirRoles) {
   EXPECT_EQ(context.role, "context");
   EXPECT_EQ(context.source, "microbenchmarks");
   EXPECT_EQ(context.estimator, "value");
-  EXPECT_THAT(context.where_fields, ElementsAre(Pair("operation", "parse"), Pair("payload", "order-10")));
+  EXPECT_THAT(context.where_fields,
+              ElementsAre(Pair("operation", "parse"), Pair("payload", "order-10")));
   EXPECT_TRUE(context.side.empty());
   EXPECT_FALSE(context.threshold.has_value());
   EXPECT_EQ(context.where, (kData / "config_service.toml").string() + ":105:1");
@@ -365,7 +367,8 @@ TEST(Config, DuplicateServerNameIsAnError) {
   EXPECT_THAT(config_error(text), HasSubstr("duplicate server 'a'"));
 }
 
-// --- sweeps ----------------------------------------------------------------------------------------
+// --- sweeps
+// ----------------------------------------------------------------------------------------
 
 TEST(Config, AValidSweepIsRead) {
   // The baseline for the error tests below: the same text with nothing wrong.
@@ -381,7 +384,8 @@ TEST(Config, ASweepOfAnUnknownScenarioIsNamedOnItsLine) {
   // The sweep starts on line 25 (18 lines of with_server, 6 of "open"); scenario is line 27.
   const std::string text = with_open_scenario(
       "[[sweep]]\nname = \"s\"\nscenario = \"nope\"\npoints = [{ rate = 500 }]\n");
-  EXPECT_EQ(config_error(text), "/cfg/test.toml:27:12: sweep 's'.scenario: unknown scenario 'nope'");
+  EXPECT_EQ(config_error(text),
+            "/cfg/test.toml:27:12: sweep 's'.scenario: unknown scenario 'nope'");
 }
 
 TEST(Config, ASweepOfAClosedLoopScenarioIsRejected) {
@@ -394,11 +398,13 @@ TEST(Config, ASweepOfAClosedLoopScenarioIsRejected) {
 }
 
 TEST(Config, ASweepPointGivesExactlyOneOfRateFractionCpuShareAndValue) {
-  EXPECT_THAT(config_error(with_open_scenario(
-                  sweep("capacity = { p99_ms = 10 }\n", "{ rate = 500, fraction = 0.5, of = \"a\" }"))),
-              HasSubstr("sweep 's'.points[0]: give exactly one of rate, fraction, cpu_share, value"));
-  EXPECT_THAT(config_error(with_open_scenario(sweep("", "{ label = \"nothing\" }"))),
-              HasSubstr("sweep 's'.points[0]: give exactly one of rate, fraction, cpu_share, value"));
+  EXPECT_THAT(
+      config_error(with_open_scenario(
+          sweep("capacity = { p99_ms = 10 }\n", "{ rate = 500, fraction = 0.5, of = \"a\" }"))),
+      HasSubstr("sweep 's'.points[0]: give exactly one of rate, fraction, cpu_share, value"));
+  EXPECT_THAT(
+      config_error(with_open_scenario(sweep("", "{ label = \"nothing\" }"))),
+      HasSubstr("sweep 's'.points[0]: give exactly one of rate, fraction, cpu_share, value"));
 }
 
 TEST(Config, AFractionOrCpuSharePointNeedsTheCapacitySearch) {
@@ -410,10 +416,10 @@ TEST(Config, AFractionOrCpuSharePointNeedsTheCapacitySearch) {
 }
 
 TEST(Config, AFractionOrCpuSharePointNeedsAReferenceServer) {
-  EXPECT_THAT(config_error(with_open_scenario(
-                  sweep("capacity = { p99_ms = 10 }\n", "{ fraction = 0.5 }"))),
-              HasSubstr("sweep 's'.points[0]: fraction and cpu_share need 'of' (the reference "
-                        "server)"));
+  EXPECT_THAT(
+      config_error(with_open_scenario(sweep("capacity = { p99_ms = 10 }\n", "{ fraction = 0.5 }"))),
+      HasSubstr("sweep 's'.points[0]: fraction and cpu_share need 'of' (the reference "
+                "server)"));
 }
 
 TEST(Config, ASweepPointsReferenceServerMustExist) {
@@ -466,7 +472,8 @@ TEST(Config, AProfileNamingAnUnknownSweepIsNamed) {
   EXPECT_THAT(config_error(text), HasSubstr("profile.q.sweeps: unknown sweep 'nope'"));
 }
 
-// --- claims ----------------------------------------------------------------------------------------
+// --- claims
+// ----------------------------------------------------------------------------------------
 
 TEST(Config, AClaimNeedsParts) {
   EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n")),
@@ -474,31 +481,36 @@ TEST(Config, AClaimNeedsParts) {
 }
 
 TEST(Config, AClaimPartSideAndThresholdGoTogether) {
-  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
-                                                "[[claim.part]]\nmetric = \"rps\"\n"
-                                                "side = \"at_most\"\n")),
+  EXPECT_THAT(config_error(with_server(kServer,
+                                       "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                       "[[claim.part]]\nmetric = \"rps\"\n"
+                                       "side = \"at_most\"\n")),
               HasSubstr("claim 'c'.part[0]: side and threshold go together (both or neither)"));
 }
 
 TEST(Config, AClaimPartRoleAndSideAreFromClosedSets) {
-  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
-                                                "[[claim.part]]\nmetric = \"rps\"\n"
-                                                "role = \"headline\"\n")),
+  EXPECT_THAT(config_error(with_server(kServer,
+                                       "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                       "[[claim.part]]\nmetric = \"rps\"\n"
+                                       "role = \"headline\"\n")),
               HasSubstr("claim 'c'.part[0].role: 'headline' is not regime, floor or context"));
-  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
-                                                "[[claim.part]]\nmetric = \"rps\"\n"
-                                                "side = \"below\"\nthreshold = 1\n")),
+  EXPECT_THAT(config_error(with_server(kServer,
+                                       "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                       "[[claim.part]]\nmetric = \"rps\"\n"
+                                       "side = \"below\"\nthreshold = 1\n")),
               HasSubstr("claim 'c'.part[0].side: 'below' is not 'at_most' or 'at_least'"));
 }
 
 TEST(Config, TheOldClaimShapeIsAnUnknownKey) {
   // Claims used to carry scenarios/direction/threshold themselves; now each part does.
-  EXPECT_THAT(config_error(with_server(kServer, "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
-                                                "direction = \"at_most\"\n")),
+  EXPECT_THAT(config_error(with_server(kServer,
+                                       "[[claim]]\nid = \"c\"\ntext = \"t\"\n"
+                                       "direction = \"at_most\"\n")),
               HasSubstr("claim 'c': unknown key 'direction'"));
 }
 
-// --- selecting and expanding -----------------------------------------------------------------------
+// --- selecting and expanding
+// -----------------------------------------------------------------------
 
 TEST(Config, UnknownServerInTheListIsNamedWithTheFlag) {
   const Config config = load_config(kData / "config_minimal.toml");
@@ -539,7 +551,8 @@ TEST(Config, ExpandReplacesPlaceholdersAndRejectsUnknownOnes) {
   }
 }
 
-// --- the shipped config ------------------------------------------------------------------------------
+// --- the shipped config
+// ------------------------------------------------------------------------------
 
 TEST(Config, TheShippedDefaultConfigIsValidAndDescribesTheThreeServers) {
   const Config config = load_config(fs::path(HELLOBENCH_SOURCE_DIR) / "hellobench.toml");
@@ -584,20 +597,22 @@ TEST(Config, TheShippedDefaultConfigIsValidAndDescribesTheThreeServers) {
   EXPECT_TRUE(regime->points[0].headline);
   // Every claim's names (metrics, servers, scenarios, sweeps, points) resolve.
   EXPECT_NO_THROW(validate_claims(config));
-  for (const char* id : {"build-dev-loop", "build-ci", "memory", "cpu", "p95", "go-10k",
-                         "io-bound", "json", "binary", "startup"}) {
-    EXPECT_TRUE(std::any_of(config.claims.begin(), config.claims.end(),
-                            [&](const ClaimConfig& c) { return c.id == id; }))
-        << id;
+  for (const char* id : {"build-dev-loop", "build-ci", "memory", "cpu", "p95", "go-10k", "io-bound",
+                         "json", "binary", "startup"}) {
+    EXPECT_TRUE(std::any_of(config.claims.begin(), config.claims.end(), [&](const ClaimConfig& c) {
+      return c.id == id;
+    })) << id;
   }
 }
 
 TEST(Config, TomlDebugAssertionInput) {
-  // Found by orchestrator/fuzz (config_fuzz): toml++ 3.3 asserts on these (parse_key, parse_value) in a debug build of
-  // its parser; the release build hellobench links rejects them as the errors they are.
-  EXPECT_EQ(config_error("[="), "/cfg/test.toml:1:2: invalid TOML: Error while parsing key: "
-                                "expected bare key starting character or string delimiter, saw "
-                                "'='");
+  // Found by orchestrator/fuzz (config_fuzz): toml++ 3.3 asserts on these (parse_key, parse_value)
+  // in a debug build of its parser; the release build hellobench links rejects them as the errors
+  // they are.
+  EXPECT_EQ(config_error("[="),
+            "/cfg/test.toml:1:2: invalid TOML: Error while parsing key: "
+            "expected bare key starting character or string delimiter, saw "
+            "'='");
   EXPECT_THAT(config_error("[}"), ::testing::StartsWith("/cfg/test.toml:1:2: invalid TOML: "));
 }
 
@@ -614,12 +629,23 @@ TEST(Config, CharactersBeyondAsciiOutsideStringsAreRefusedWithTheirPosition) {
               HasSubstr("test.toml:1:16: invalid TOML: a character beyond ASCII"));
   EXPECT_THAT(config_error("[a\"\xc8\x97\"]\n"),
               HasSubstr("test.toml:1:4: invalid TOML: a character beyond ASCII"));
+  // Where toml++ tests a character inside a basic string for space (both found by the fuzzer):
+  // first after a line-ending backslash (U+FEDF here), and right after any backslash.
+  EXPECT_THAT(config_error("bind = \"\"\"a\\\n  \xef\xbb\x9f\"\"\"\n"),
+              HasSubstr("test.toml:2:3: invalid TOML: a character beyond ASCII first after a "
+                        "line-ending backslash"));
+  EXPECT_THAT(
+      config_error("bind = \"\"\"a\\\xc8\x97\"\"\"\n"),
+      HasSubstr("test.toml:1:13: invalid TOML: a character beyond ASCII after a backslash"));
+  EXPECT_THAT(
+      config_error("bind = \"a\\\xc8\x97\"\n"),
+      HasSubstr("test.toml:1:11: invalid TOML: a character beyond ASCII after a backslash"));
   // Inside strings (each kind) and comments they are fine: the loader goes on to its own checks.
   for (const char* ok : {"# caf\xc3\xa9\n", "bind = \"caf\xc3\xa9 \\\" \xc3\xa9\"\n",
                          "bind = 'caf\xc3\xa9'\n", "bind = \"\"\"\n\xc3\xa9\"\"\"\"\n",
-                         "bind = '''\n\xc3\xa9'''\n", "\"k\xc3\xa9\" = 1\n",
-                         "[a.\"\xc3\xa9\"]\n", "x = [\n  \"\xc3\xa9\",\n  '\xc3\xa9']\n",
-                         "x = { \"\xc3\xa9\" = 1 }\n"}) {
+                         "bind = '''\n\xc3\xa9'''\n", "\"k\xc3\xa9\" = 1\n", "[a.\"\xc3\xa9\"]\n",
+                         "x = [\n  \"\xc3\xa9\",\n  '\xc3\xa9']\n", "x = { \"\xc3\xa9\" = 1 }\n",
+                         "bind = \"\"\"a\\\n  b\xc3\xa9\"\"\"\n", "bind = \"\\\\\xc3\xa9\"\n"}) {
     EXPECT_THAT(config_error(ok), Not(HasSubstr("beyond ASCII"))) << ok;
   }
 }

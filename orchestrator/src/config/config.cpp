@@ -213,10 +213,9 @@ ServerConfig read_server(const Reader& r, const toml::table& t, std::size_t inde
     r.fail(*t.get("name"),
            fmt::format("{}: name must be non-empty, without ',', ' ' or '/'", context));
   }
-  r.only_keys(
-      t, context,
-      {"name", "label", "language", "tier", "source_dir", "binary", "run", "tuning", "options",
-       "env", "loc", "edit", "build"});
+  r.only_keys(t, context,
+              {"name", "label", "language", "tier", "source_dir", "binary", "run", "tuning",
+               "options", "env", "loc", "edit", "build"});
   s.label = r.string(t, "label", context, s.name);
   s.language = r.string(t, "language", context);
   s.tier = r.string(t, "tier", context, std::string("stock"));
@@ -299,11 +298,10 @@ ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t 
   ScenarioConfig s;
   s.name = r.string(t, "name", context);
   context = fmt::format("scenario '{}'", s.name);
-  r.only_keys(
-      t, context,
-      {"name", "path", "generator", "mode", "connections", "rate", "method", "headers",
-       "body_file", "targets_file", "draws", "settings", "warmup_s", "window_s", "timeout_s",
-       "generator_hosts", "claims", "description"});
+  r.only_keys(t, context,
+              {"name", "path", "generator", "mode", "connections", "rate", "method", "headers",
+               "body_file", "targets_file", "draws", "settings", "warmup_s", "window_s",
+               "timeout_s", "generator_hosts", "claims", "description"});
   s.path = r.string(t, "path", context);
   if (s.path.empty() || s.path.front() != '/') {
     r.fail(*t.get("path"), fmt::format("{}.path: must start with '/'", context));
@@ -339,7 +337,8 @@ ScenarioConfig read_scenario(const Reader& r, const toml::table& t, std::size_t 
   }
   s.method = r.string(t, "method", context, std::string("GET"));
   s.headers = r.strings(t, "headers", context);
-  if (t.get("body_file")) s.body_file = (base / r.string(t, "body_file", context)).lexically_normal();
+  if (t.get("body_file"))
+    s.body_file = (base / r.string(t, "body_file", context)).lexically_normal();
   if (t.get("targets_file")) {
     s.targets_file = (base / r.string(t, "targets_file", context)).lexically_normal();
   }
@@ -392,8 +391,8 @@ HostConfig read_host(const Reader& r, const toml::table& t, std::size_t index) {
                                        context));
   }
   const toml::node* prefix = t.get("prefix");
-  if (!prefix) r.fail(t, fmt::format("{}: missing field 'prefix' (e.g. [\"ssh\", \"{}\"])",
-                                     context, h.name));
+  if (!prefix)
+    r.fail(t, fmt::format("{}: missing field 'prefix' (e.g. [\"ssh\", \"{}\"])", context, h.name));
   h.prefix = r.argv(*prefix, context + ".prefix");
   h.remote = fs::path(h.prefix.front()).filename() == "ssh";
   if (const toml::node* remote = t.get("remote")) {
@@ -431,8 +430,7 @@ SweepConfig read_sweep(const Reader& r, const toml::table& t, std::size_t index)
   s.description = r.string(t, "description", context, std::string());
   if (const toml::table* c = r.table(t, "capacity", context)) {
     const std::string cc = context + ".capacity";
-    r.only_keys(*c, cc,
-                {"p99_ms", "start_rate", "growth", "refinements", "probe_s", "max_probes"});
+    r.only_keys(*c, cc, {"p99_ms", "start_rate", "growth", "refinements", "probe_s", "max_probes"});
     CapacitySearch search;
     search.p99_bound_ms = r.number(*c, "p99_ms", cc, search.p99_bound_ms);
     search.start_rate = r.number(*c, "start_rate", cc, search.start_rate);
@@ -468,8 +466,8 @@ SweepConfig read_sweep(const Reader& r, const toml::table& t, std::size_t index)
       if (!h->is_boolean()) r.fail(*h, pc + ".headline: expected true or false");
       point.headline = h->as_boolean()->get();
     }
-    const int given = (point.rate ? 1 : 0) + (point.fraction ? 1 : 0) +
-                      (point.cpu_share ? 1 : 0) + (point.value ? 1 : 0);
+    const int given = (point.rate ? 1 : 0) + (point.fraction ? 1 : 0) + (point.cpu_share ? 1 : 0) +
+                      (point.value ? 1 : 0);
     if (given != 1) {
       r.fail(p, pc + ": give exactly one of rate, fraction, cpu_share, value");
     }
@@ -493,11 +491,11 @@ SweepConfig read_sweep(const Reader& r, const toml::table& t, std::size_t index)
     if (point.label.empty()) {
       // Percentages with {:g} (six significant figures): 0.07 * 100 reads "7", not
       // "7.000000000000001".
-      point.label = point.value      ? *point.value
-                    : point.rate     ? fmt::format("{}/s", *point.rate)
-                    : point.fraction ? fmt::format("{:g}% of {}", *point.fraction * 100, point.of)
-                                     : fmt::format("{} at {:g}% CPU", point.of,
-                                                   *point.cpu_share * 100);
+      point.label = point.value  ? *point.value
+                    : point.rate ? fmt::format("{}/s", *point.rate)
+                    : point.fraction
+                        ? fmt::format("{:g}% of {}", *point.fraction * 100, point.of)
+                        : fmt::format("{} at {:g}% CPU", point.of, *point.cpu_share * 100);
     }
     if (!labels.insert(point.label).second) {
       r.fail(p, fmt::format("{}: duplicate label '{}'", pc, point.label));
@@ -553,11 +551,11 @@ ServiceLanguage read_service_language(const Reader& r, const toml::table& t, std
   l.name = r.string(t, "name", context);
   context = fmt::format("services.language '{}'", l.name);
   l.where = where(r, t);
-  r.only_keys(t, context,
-              {"name", "template", "containerfiles", "edit", "fetch", "configure", "build",
-               "check", "release_configure", "release_build", "test", "dependencies",
-               "dependencies_match", "binary", "release_binary", "env", "cloc_languages",
-               "container_args", "container_volumes"});
+  r.only_keys(
+      t, context,
+      {"name", "template", "containerfiles", "edit", "fetch", "configure", "build", "check",
+       "release_configure", "release_build", "test", "dependencies", "dependencies_match", "binary",
+       "release_binary", "env", "cloc_languages", "container_args", "container_volumes"});
   l.template_dir = (base / r.string(t, "template", context)).lexically_normal();
   l.containerfiles = (base / r.string(t, "containerfiles", context)).lexically_normal();
   const toml::table* edit = r.table(t, "edit", context, /*required=*/true);
@@ -673,8 +671,7 @@ ProfileConfig read_profile(const Reader& r, const std::string& name, const toml:
 ClaimPart read_claim_part(const Reader& r, const toml::table& t, const std::string& context) {
   r.only_keys(t, context,
               {"role", "label", "source", "scenario", "minus_scenario", "sweep", "point", "metric",
-               "estimator",
-               "a", "b", "where", "side", "threshold"});
+               "estimator", "a", "b", "where", "side", "threshold"});
   ClaimPart p;
   p.where = where(r, t);
   p.role = r.string(t, "role", context, std::string("regime"));
@@ -815,7 +812,9 @@ void check_server_host(const Reader& r, const Config& config, const toml::node& 
 // TOML 1.0 allows characters beyond ASCII only inside strings and comments. toml++ 3.3 must not
 // see them anywhere else: its whitespace test reaches __builtin_unreachable for most code points
 // from U+00A1 to U+0499 (found by orchestrator/fuzz on "[s\u030C"), which is undefined behaviour
-// in the release build. So they are refused here first, with their line and column.
+// in the release build. So they are refused here first, with their line and column; and so are
+// the two places in a basic string where toml++ runs the same test (found by the fuzzer too):
+// right after a backslash, and first after a line-ending backslash in a multi-line string.
 void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) {
   std::size_t line = 1, column = 1;
   enum class In { code, comment, basic, literal, ml_basic, ml_literal } in = In::code;
@@ -824,6 +823,13 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
   // orchestrator/fuzz) toml++ does not read a string either, and the bytes after the quote are
   // code for it: so they are for this check too.
   char last_code = '\n';  // the last character of code that is not a space or a tab
+  bool trimming = false;  // in a multi-line basic string, after a line-ending backslash
+  const auto fail_at = [&](std::size_t at_line, std::size_t at_column, std::string_view what) {
+    toml::source_region where;
+    where.begin = {static_cast<toml::source_index>(at_line),
+                   static_cast<toml::source_index>(at_column)};
+    r.fail(where, fmt::format("invalid TOML: {}", what));
+  };
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const auto ahead = [&](std::string_view s) { return text.compare(i, s.size(), s) == 0; };
@@ -838,11 +844,9 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
     switch (in) {
       case In::code:
         if (static_cast<unsigned char>(c) >= 0x80) {
-          toml::source_region where;
-          where.begin = {static_cast<toml::source_index>(line),
-                         static_cast<toml::source_index>(column - 1)};
-          r.fail(where, "invalid TOML: a character beyond ASCII outside a string or a comment "
-                        "(TOML 1.0 allows them only there; quote the key)");
+          fail_at(line, column - 1,
+                  "a character beyond ASCII outside a string or a comment "
+                  "(TOML 1.0 allows them only there; quote the key)");
         }
         if (c == '#') {
           in = In::comment;
@@ -850,9 +854,12 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
         }
         if ((c == '"' || c == '\'') &&
             std::string_view("\n=[,{.").find(last_code) != std::string_view::npos) {
-          if (ahead("\"\"\"")) in = In::ml_basic, i += 2, column += 2;
-          else if (ahead("'''")) in = In::ml_literal, i += 2, column += 2;
-          else in = c == '"' ? In::basic : In::literal;
+          if (ahead("\"\"\""))
+            in = In::ml_basic, i += 2, column += 2;
+          else if (ahead("'''"))
+            in = In::ml_literal, i += 2, column += 2;
+          else
+            in = c == '"' ? In::basic : In::literal;
           break;
         }
         if (c != ' ' && c != '\t' && c != '\r') last_code = c;
@@ -861,12 +868,34 @@ void refuse_non_ascii_outside_strings(const std::string& text, const Reader& r) 
         break;
       case In::basic:
       case In::ml_basic:
+        if (trimming) {  // after a line-ending backslash: toml++ tests each character for space
+          if (c == ' ' || c == '\t' || c == '\r') break;
+          trimming = false;
+          if (static_cast<unsigned char>(c) >= 0x80) {
+            fail_at(line, column - 1,
+                    "a character beyond ASCII first after a line-ending backslash in "
+                    "a multi-line string (toml++ 3.3 cannot read it there; put an "
+                    "ASCII character before it)");
+          }
+        }
         if (c == '\\') {
-          if (i + 1 < text.size() && text[i + 1] != '\n') ++i, ++column;
+          const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+          if (static_cast<unsigned char>(next) >= 0x80) {
+            // Not a TOML escape, and toml++ 3.3 tests the character for space first.
+            fail_at(line, column,
+                    "a character beyond ASCII after a backslash in a string "
+                    "(not an escape TOML knows)");
+          }
+          if (in == In::ml_basic && (next == ' ' || next == '\t' || next == '\r' || next == '\n')) {
+            trimming = true;
+          } else if (next != '\n') {
+            ++i, ++column;
+          }
         } else if (in == In::basic && c == '"') {
           in = In::code, last_code = c;
         } else if (in == In::ml_basic && ahead("\"\"\"")) {
-          while (i + 3 < text.size() && text[i + 3] == '"') ++i, ++column;  // """" ends with a quote
+          while (i + 3 < text.size() && text[i + 3] == '"')
+            ++i, ++column;  // """" ends with a quote
           in = In::code, i += 2, column += 2, last_code = '"';
         }
         break;
@@ -894,10 +923,9 @@ Config parse_config(const std::string& text, const fs::path& file) {
   } catch (const toml::parse_error& e) {
     r.fail(e.source(), fmt::format("invalid TOML: {}", e.description()));
   }
-  r.only_keys(
-      root, "top level",
-      {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep", "database",
-       "profile", "claim", "services", "host", "server_host"});
+  r.only_keys(root, "top level",
+              {"bind", "jobs", "generators", "toolchains", "server", "scenario", "sweep",
+               "database", "profile", "claim", "services", "host", "server_host"});
 
   Config config;
   config.file = file;
@@ -982,8 +1010,8 @@ Config parse_config(const std::string& text, const fs::path& file) {
       std::vector<std::string> known;
       for (const ServerConfig& s : config.servers) known.push_back(s.name);
       r.fail(*sweep_tables[i]->get("points")->as_array()->get(j),
-             fmt::format("sweep '{}'.points[{}].of: unknown server '{}' (known: {})", sweep.name,
-                         j, of, known_names(known)));
+             fmt::format("sweep '{}'.points[{}].of: unknown server '{}' (known: {})", sweep.name, j,
+                         of, known_names(known)));
     }
     config.sweeps.push_back(std::move(sweep));
   }
@@ -1127,7 +1155,8 @@ std::vector<const ServerConfig*> select_servers(const Config& config, const std:
     if (name.rfind("tier:", 0) == 0) {
       const std::string tier = name.substr(5);
       if (tier != "minimal" && tier != "stock" && tier != "tuned") {
-        throw UsageError(fmt::format("--servers: '{}': the tiers are minimal, stock and tuned", name));
+        throw UsageError(
+            fmt::format("--servers: '{}': the tiers are minimal, stock and tuned", name));
       }
       for (const ServerConfig& s : config.servers) {
         if (s.tier == tier) add(&s);
