@@ -184,6 +184,26 @@ TEST(CppServerOrders, LargestTotalFits) {
             R"("total_cents":100000000000000})");
 }
 
+// RFC 8259 puts no bound on an exponent; Boost.JSON stops at one beyond its counter, and is
+// asked again with it shortened (found by the Rust and Go fuzzers: 422 and 200 there).
+TEST(CppServerOrders, ExponentsBeyondBoostJsonsCounterAreStillWellFormed) {
+  const Store store = build_store(1);
+  EXPECT_EQ(check_order(R"({"customer_id":9e23372036854775807,"items":[{"sku":"A","qty":1,)"
+                        R"("price_cents":1}]})",
+                        store)
+                .verdict,
+            OrderVerdict::invalid_order);
+  const OrderOutcome ignored = check_order(
+      R"({"customer_id":0,"items":[{"sku":"e99999999999","qty":1,"price_cents":1}],)"
+      R"("x":[1E-99999999999999999999,"1e99999999999"]})",
+      store);
+  EXPECT_EQ(ignored.verdict, OrderVerdict::accepted);
+  EXPECT_EQ(ignored.summary.total_cents, 1);
+  // Still malformed when something else is wrong too.
+  EXPECT_EQ(check_order(R"({"customer_id":1e99999999999999999999,)", store).verdict,
+            OrderVerdict::malformed_json);
+}
+
 TEST(CppServerOrders, CheckOrderSaysWhichRuleFailed) {
   const Store store = build_store(1);
   EXPECT_EQ(check_order("{", store).verdict, OrderVerdict::malformed_json);

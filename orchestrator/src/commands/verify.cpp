@@ -64,7 +64,7 @@ int command_verify(const Options& options, std::FILE* out) {
     }
   }
   // Parity: every /, /json and /user check, then the service answers in one line unless some
-  // differ (83 vectors would drown the rest).
+  // differ (85 vectors would drown the rest).
   for (const json& c : outcome.json["parity"]) {
     fmt::print(out, "parity     {}  {}{}\n", c.value("passed", false) ? "pass" : "FAIL",
                c.value("name", ""),
