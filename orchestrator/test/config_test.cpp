@@ -616,38 +616,31 @@ TEST(Config, TomlDebugAssertionInput) {
   EXPECT_THAT(config_error("[}"), ::testing::StartsWith("/cfg/test.toml:1:2: invalid TOML: "));
 }
 
-TEST(Config, CharactersBeyondAsciiOutsideStringsAreRefusedWithTheirPosition) {
-  // Found by orchestrator/fuzz: toml++ 3.3 reaches __builtin_unreachable on "[s\u030C" (its
-  // whitespace test has no case for most of U+00A1..U+0499), so such bytes never reach it.
-  EXPECT_EQ(config_error("[s\xcc\x8c"),
-            "/cfg/test.toml:1:3: invalid TOML: a character beyond ASCII outside a string or a "
-            "comment (TOML 1.0 allows them only there; quote the key)");
-  EXPECT_THAT(config_error("jobs = 2\nbind = \"x\" \xc3\xa9\n"), HasSubstr("test.toml:2:12: "));
-  // A quote where TOML has no string (inside a bare value) opens none, for toml++ and so for
-  // the check: found by orchestrator/fuzz, whose input reached the same unreachable point.
-  EXPECT_THAT(config_error("path = 11label\"\xc8\x97rn\"\n"),
-              HasSubstr("test.toml:1:16: invalid TOML: a character beyond ASCII"));
-  EXPECT_THAT(config_error("[a\"\xc8\x97\"]\n"),
-              HasSubstr("test.toml:1:4: invalid TOML: a character beyond ASCII"));
-  // Where toml++ tests a character inside a basic string for space (both found by the fuzzer):
-  // first after a line-ending backslash (U+FEDF here), and right after any backslash.
-  EXPECT_THAT(config_error("bind = \"\"\"a\\\n  \xef\xbb\x9f\"\"\"\n"),
-              HasSubstr("test.toml:2:3: invalid TOML: a character beyond ASCII first after a "
-                        "line-ending backslash"));
-  EXPECT_THAT(
-      config_error("bind = \"\"\"a\\\xc8\x97\"\"\"\n"),
-      HasSubstr("test.toml:1:13: invalid TOML: a character beyond ASCII after a backslash"));
-  EXPECT_THAT(
-      config_error("bind = \"a\\\xc8\x97\"\n"),
-      HasSubstr("test.toml:1:11: invalid TOML: a character beyond ASCII after a backslash"));
-  // Inside strings (each kind) and comments they are fine: the loader goes on to its own checks.
-  for (const char* ok : {"# caf\xc3\xa9\n", "bind = \"caf\xc3\xa9 \\\" \xc3\xa9\"\n",
-                         "bind = 'caf\xc3\xa9'\n", "bind = \"\"\"\n\xc3\xa9\"\"\"\"\n",
-                         "bind = '''\n\xc3\xa9'''\n", "\"k\xc3\xa9\" = 1\n", "[a.\"\xc3\xa9\"]\n",
-                         "x = [\n  \"\xc3\xa9\",\n  '\xc3\xa9']\n", "x = { \"\xc3\xa9\" = 1 }\n",
-                         "bind = \"\"\"a\\\n  b\xc3\xa9\"\"\"\n", "bind = \"\\\\\xc3\xa9\"\n"}) {
-    EXPECT_THAT(config_error(ok), Not(HasSubstr("beyond ASCII"))) << ok;
+TEST(Config, CharactersBeyondAsciiAreRefusedWithTheirPosition) {
+  // toml++ 3.3 reaches __builtin_unreachable on many such characters, in more places than a
+  // check could tell apart; every input here is one the fuzzer found, or one of the same kind.
+  for (const auto& [text, where] : std::vector<std::pair<std::string, std::string>>{
+           {"[s\xcc\x8c", "1:3"},
+           {"jobs = 2\nbind = \"x\" \xc3\xa9\n", "2:12"},
+           {"path = 11label\"\xc8\x97rn\"\n", "1:16"},
+           {"bind = \"\"\"a\\\n  \xef\xbb\x9f\"\"\"\n", "2:3"},
+           {"bi=0.\".\"17\xef\xbb\xaf"
+            "d\n",
+            "1:11"},
+           // Inside strings and comments too: a config is ASCII.
+           {"# caf\xc3\xa9\n", "1:6"},
+           {"bind = \"caf\xc3\xa9\"\n", "1:12"},
+           {"bind = 'caf\xc3\xa9'\n", "1:12"},
+       }) {
+    EXPECT_EQ(config_error(text),
+              "/cfg/test.toml:" + where +
+                  ": a character beyond ASCII: hellobench reads configs in ASCII only (toml++ "
+                  "3.3 has undefined behaviour on some such characters); write it as an escape "
+                  "in a basic string, \"caf\\u00e9\"")
+        << text;
   }
+  // The escape carries the character, and toml++ reads it: the loader goes on to its own checks.
+  EXPECT_EQ(config_error("bind = \"caf\\u00e9\"\n"), "/cfg/test.toml:1:1: no [[server]] entries");
 }
 
 }  // namespace
