@@ -517,7 +517,7 @@ TEST(VerifyLifecycle, BadLiveMbNamesEveryValueTried) {
 TEST(ServiceVectorsFile, LoadsTheSharedVectors) {
   const auto& v = vectors();
   EXPECT_EQ(v.live_mb, 1);
-  ASSERT_EQ(v.vectors.size(), 83u);
+  ASSERT_EQ(v.vectors.size(), 85u);
   EXPECT_EQ(v.vectors[2].name, "user 7");
   EXPECT_EQ(v.vectors[2].check_id(), "service:user 7");
   EXPECT_EQ(v.vectors[2].target, "/users/7");
@@ -613,12 +613,12 @@ TEST(VerifyService, ConformingServerPassesEveryServiceCheck) {
 
 TEST(VerifyService, CheckIdsAreTheVectorNamesThenTheChecksNoVectorCanMake) {
   auto names = service_check_names(vectors());
-  ASSERT_EQ(names.size(), 86u);
+  ASSERT_EQ(names.size(), 88u);
   EXPECT_EQ(names[0], "service:user 0");
   EXPECT_EQ(names[2], "service:user 7");
-  EXPECT_EQ(names[83], "service:chunked order");
-  EXPECT_EQ(names[84], "service:chunked body over 64 KiB");
-  EXPECT_EQ(names[85], "service:body over 1 MiB");
+  EXPECT_EQ(names[85], "service:chunked order");
+  EXPECT_EQ(names[86], "service:chunked body over 64 KiB");
+  EXPECT_EQ(names[87], "service:body over 1 MiB");
 }
 
 TEST(VerifyService, KeepsEveryAnswerForParity) {
@@ -636,7 +636,7 @@ TEST(VerifyService, EveryCheckFailsWhenNothingListens) {
   HttpCheckOptions options;
   options.port = unused_port();
   auto report = verify_service(options, vectors());
-  ASSERT_EQ(report.checks.size(), 86u);
+  ASSERT_EQ(report.checks.size(), 88u);
   for (const auto& check : report.checks) {
     EXPECT_FALSE(check.passed) << check.name;
     EXPECT_THAT(check.detail, HasSubstr("Connection refused")) << check.name;
