@@ -39,7 +39,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   };
 
   CLI::App* build = app.add_subcommand(
-      "build", "time clean, no-op and one-field incremental builds in scratch copies");
+      "build", "time builds in scratch copies: the servers' and the generated services' loops");
   add_config(build);
   add_servers(build);
   add_out(build);
@@ -47,7 +47,9 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   add_scratch(build);
   build
       ->add_option("--kinds", options.kinds,
-                   "dev (debug clean, no-op, incremental), ci (release clean + tests), or both")
+                   "comma-separated: dev (the servers' debug clean, no-op, incremental), ci (their "
+                   "release clean + tests), services (the generated services' [services] loops) "
+                   "or one loop kind (native-clean, ..., container-cache-mount)")
       ->capture_default_str();
   build->add_option("--repetitions", options.repetitions, "samples of each build (default 1)")
       ->check(CLI::Range(1, 100));

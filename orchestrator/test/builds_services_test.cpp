@@ -371,6 +371,44 @@ TEST_F(FailingBuild, IsReportedWithTheCompilersLastLinesWhileTheOtherLanguageIsM
   EXPECT_THAT(outcome.failures[0], HasSubstr("bad native-clean at 1 modules"));
 }
 
+// --- rounds ---------------------------------------------------------------------------------
+
+class Rounds : public TempDir {};
+
+// The claims pair round i's values (MEASUREMENT.md 12), so the samples must run A B A B ...,
+// not A A B B: each build appends its language's name to one log, in the order they ran.
+TEST_F(Rounds, SamplesRunInRoundsEveryLanguageOncePerRound) {
+  const fs::path order = dir_ / "order.txt";
+  ServicesConfig services;
+  for (const std::string name : {"a", "b"}) {
+    write(dir_ / "templates" / name / "main.txt.tmpl", "{{size}} modules\n");
+    ServiceLanguage l;
+    l.name = name;
+    l.template_dir = dir_ / "templates" / name;
+    l.release_build = {{"sh", "-c", "mkdir -p {build_dir}/bin && cp main.txt {out} && echo " +
+                                        name + " >> " + order.string()}};
+    l.cloc_languages = {"Text"};
+    services.languages.push_back(l);
+  }
+  ServiceBuildOptions options;
+  options.sizes = {1, 2};
+  options.loops = {"ci"};
+  options.repetitions = 3;
+  options.scratch_root = dir_ / "scratch";
+  options.log_dir = dir_ / "logs";
+  const ServiceBuildOutcome outcome =
+      time_service_builds(services, {&services.languages[0], &services.languages[1]}, options);
+  std::ifstream in(order);
+  std::string ran((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(ran, "a\nb\na\nb\na\nb\na\nb\na\nb\na\nb\n");
+  ASSERT_EQ(outcome.rows.size(), 4u);
+  for (const json& row : outcome.rows) EXPECT_EQ(row["samples_s"].size(), 3u) << row.dump();
+  EXPECT_EQ(outcome.rows[0]["server"], "a");
+  EXPECT_EQ(outcome.rows[0]["size_modules"], 1);
+  EXPECT_EQ(outcome.rows[1]["server"], "b");
+  EXPECT_EQ(outcome.rows[3]["size_modules"], 2);
+}
+
 // --- real generated services -----------------------------------------------------------------
 
 // Builds, tests, starts and edits one language's generated service at 1 and 3 modules.

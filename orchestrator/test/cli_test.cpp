@@ -12,10 +12,15 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "output/results.hpp"
 
 namespace hellobench {
 namespace {
+
+using nlohmann::json;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -145,6 +150,61 @@ scenarios = ["hello"]
   fs::remove_all(dir);
   EXPECT_EQ(o.code, kExitMissingTool);
   EXPECT_THAT(o.err, HasSubstr("hellobench-no-such-compiler"));
+}
+
+// Build samples run in rounds, every server once per round (A B A B, MEASUREMENT.md 10), and a
+// server's row gathers its rounds: each build step appends its server's name to one log.
+TEST(Cli, BuildSamplesRunInRoundsAndEachRowGathersItsRounds) {
+  const fs::path dir = fs::temp_directory_path() / ("hb-cli-rounds-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy(kData / "config_fake_server", dir / "config_fake_server");
+  const std::string log = (dir / "order.txt").string();
+  std::string config;
+  for (const std::string name : {"alpha", "beta"}) {
+    config += fmt::format(R"([[server]]
+name = "{0}"
+language = "C"
+source_dir = "config_fake_server"
+binary = "/bin/true"
+run = ["{{binary}}"]
+[server.edit]
+file = "user.txt"
+marker = "hellobench:add-field"
+line = "x"
+[server.build]
+test = [["sh", "-c", "echo {0} test >> {1}"]]
+[server.build.release]
+build = [["sh", "-c", "echo {0} >> {1}"]]
+binary = "/bin/true"
+)",
+                          name, log);
+  }
+  config += "[[scenario]]\nname = \"hello\"\npath = \"/\"\n[profile.p]\nrepetitions = 1\n"
+            "warmup_s = 1\nwindow_s = 1\nscenarios = [\"hello\"]\n";
+  std::ofstream(dir / "hb.toml") << config;
+  const Outcome o = cli({"build", "--config", (dir / "hb.toml").string(), "--out",
+                         (dir / "runs").string(), "--kinds", "ci", "--repetitions", "2"});
+  std::ifstream in(log);
+  const std::string order((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ignored;
+  json results;
+  for (const auto& run : fs::directory_iterator(dir / "runs", fs::directory_options::none,
+                                                 ignored)) {
+    std::ifstream r(run.path() / "results.json");
+    results = json::parse(r);
+  }
+  fs::remove_all(dir);
+  ASSERT_EQ(o.code, kExitOk) << o.err << o.out << results.dump();
+  // Per round and server: the CI build, then its tests.
+  EXPECT_EQ(order, "alpha\nalpha test\nbeta\nbeta test\nalpha\nalpha test\nbeta\nbeta test\n");
+  ASSERT_EQ(results["builds"].size(), 6u) << results["builds"].dump();
+  for (const json& row : results["builds"]) {
+    EXPECT_EQ(row["n"], 2) << row.dump();
+    EXPECT_EQ(row["samples_s"].size(), 2u) << row.dump();
+    EXPECT_TRUE(row["ok"].get<bool>()) << row.dump();
+  }
+  EXPECT_EQ(results["builds"][0]["server"], "alpha");
+  EXPECT_EQ(results["builds"][3]["server"], "beta");
 }
 
 TEST(Cli, ReportOfAMissingFileIsBadUsage) {

@@ -304,7 +304,8 @@ void time_dev(const ServerConfig& server, const BuildTimingOptions& options,
   auto notify = [&](const std::string& what, int sample) {
     if (options.on_step) options.on_step(server.name, what, sample);
   };
-  for (int sample = 1; sample <= options.repetitions; ++sample) {
+  for (int sample = options.first_sample; sample < options.first_sample + options.repetitions;
+       ++sample) {
     const Sandbox box = make_sandbox(server, options, "dev", sample);
     const std::string log = fmt::format("{}-dev-{}", server.name, sample);
 
@@ -363,7 +364,8 @@ void time_ci(const ServerConfig& server, const BuildTimingOptions& options,
              std::vector<Row>& rows) {
   Row build{"clean", "release"}, test{"test", "release"}, ci{"ci", "release"};
   const BuildRecipe& recipe = *server.build.release;
-  for (int sample = 1; sample <= options.repetitions; ++sample) {
+  for (int sample = options.first_sample; sample < options.first_sample + options.repetitions;
+       ++sample) {
     const Sandbox box = make_sandbox(server, options, "ci", sample);
     const std::string log = fmt::format("{}-ci-{}", server.name, sample);
     if (options.on_step) options.on_step(server.name, "ci release build", sample);

@@ -62,6 +62,7 @@ nlohmann::json to_json(const BinaryInfo& info);
 struct BuildTimingOptions {
   std::vector<std::string> kinds;  // "dev", "ci"
   int repetitions = 1;
+  int first_sample = 1;  // samples first_sample .. first_sample + repetitions - 1 (names, logs)
   int jobs = 1;
   std::filesystem::path scratch_root;  // a fresh folder is made under it per server and sample
   std::filesystem::path log_dir;       // build logs go here

@@ -437,32 +437,44 @@ ServiceBuildOutcome time_service_builds(const ServicesConfig& services,
                          {"images_made", engine.made}};
   }
 
-  for (const ServiceLanguage* language : languages) {
-    for (const int size : options.sizes) {
-      SizeContext c;
+  // Size by size; at each size every language is prepared (generated, counted, dependencies
+  // fetched), then the samples run in rounds, each language once per round (A B A B ...), so
+  // that drift of the machine hits every language alike and round i's values pair up
+  // (MEASUREMENT.md 10 and 12: the claims take the ratio of round i's values).
+  struct Prepared {
+    SizeContext c;
+    json service;
+    std::map<std::string, LoopRow> rows;
+    bool fetched = false;
+  };
+  for (const int size : options.sizes) {
+    std::vector<Prepared> prepared;
+    prepared.reserve(languages.size());
+    for (const ServiceLanguage* language : languages) {
+      Prepared& p = prepared.emplace_back();
+      SizeContext& c = p.c;
       c.language = language;
       c.size = size;
       c.work = options.scratch_root / fmt::format("{}-{}", language->name, size);
       c.generated = c.work / "generated";
       fs::remove_all(c.work);
-      json service = {{"server", language->name}, {"size_modules", size}};
+      p.service = {{"server", language->name}, {"size_modules", size}};
       if (options.on_step) {
         options.on_step(fmt::format("{} {} modules: generating", language->name, size));
       }
-      service["files"] = generate_service(language->template_dir, c.generated, size);
+      p.service["files"] = generate_service(language->template_dir, c.generated, size);
       const LineCount lines = count_lines(c.generated);
       c.lines_of_code = lines.code_in(language->cloc_languages);
-      service["lines_of_code"] = c.lines_of_code;
-      service["lines_by_language"] = lines.code_by_language;
+      p.service["lines_of_code"] = c.lines_of_code;
+      p.service["lines_by_language"] = lines.code_by_language;
 
-      std::map<std::string, LoopRow> rows;
       for (const std::string& loop : service_loop_kinds()) {
         if (!selected(options, loop)) continue;
-        rows[loop].loop = loop;
-        rows[loop].build_profile = loop_profile(loop, *language);
+        p.rows[loop].loop = loop;
+        p.rows[loop].build_profile = loop_profile(loop, *language);
       }
-      if (rows.count("check") && language->check.empty()) {
-        rows["check"].skipped = fmt::format(
+      if (p.rows.count("check") && language->check.empty()) {
+        p.rows["check"].skipped = fmt::format(
             "{} has no check command (services.language '{}'.check is empty)", language->name,
             language->name);
       }
@@ -474,54 +486,66 @@ ServiceBuildOutcome time_service_builds(const ServicesConfig& services,
           options.log_dir / fmt::format("{}-{}-fetch", language->name, size));
       if (!options.keep_scratch) fs::remove_all(fetch_box.root);
       if (const StepResult* failed = fetched.failed()) {
-        for (auto& [loop, row] : rows) row.error = "fetching dependencies failed: " + failure_text(*failed);
+        for (auto& [loop, row] : p.rows) row.error = "fetching dependencies failed: " + failure_text(*failed);
       } else {
+        p.fetched = true;
+      }
+    }
+
+    for (int sample = 1; sample <= options.repetitions; ++sample) {
+      for (Prepared& p : prepared) {
+        if (!p.fetched) continue;
+        SizeContext& c = p.c;
+        auto& rows = p.rows;
+        const ServiceLanguage* language = c.language;
         const bool native = rows.count("native-clean") || rows.count("native-noop") ||
                             rows.count("native-incremental") || rows.count("check");
-        for (int sample = 1; sample <= options.repetitions; ++sample) {
-          if (native) run_native(c, options, sample, rows, service, sample == 1);
-          if (rows.count("ci")) run_ci(c, options, sample, rows["ci"], service, sample == 1);
-          if (service.contains("dependencies")) c.dependencies = service["dependencies"].get<int>();
-          for (auto& [loop, row] : rows) {
-            if (!loop.starts_with("container-") || row.error || row.skipped) continue;
-            if (!engine.usable) {
-              row.skipped = "the container engine cannot run here: " + engine.why_not;
-              continue;
-            }
-            if (options.on_step) {
-              options.on_step(
-                  fmt::format("{} {} modules: {} #{}", language->name, size, loop, sample));
-            }
-            const std::string cache_id =
-                fmt::format("hellobench-{}-{}-{}-{}", ::getpid(), language->name, size, sample);
-            const ContainerTiming timed = time_container_loop(
-                engine, *language, c.generated, loop, options.jobs,
-                c.work / fmt::format("{}-{}", loop, sample),
-                options.log_dir / fmt::format("{}-{}-{}-{}", language->name, size, loop, sample),
-                cache_id);
-            row.steps = timed.steps;
-            if (!timed.ok) {
-              row.error = timed.error;
-              continue;
-            }
-            row.samples.push_back(timed.seconds);
-            if (timed.image_bytes) row.extra["image_bytes"] = *timed.image_bytes;
+        if (native) run_native(c, options, sample, rows, p.service, sample == 1);
+        if (rows.count("ci")) run_ci(c, options, sample, rows["ci"], p.service, sample == 1);
+        if (p.service.contains("dependencies")) c.dependencies = p.service["dependencies"].get<int>();
+        for (auto& [loop, row] : rows) {
+          if (!loop.starts_with("container-") || row.error || row.skipped) continue;
+          if (!engine.usable) {
+            row.skipped = "the container engine cannot run here: " + engine.why_not;
+            continue;
           }
-          if (containers && engine.usable) prune_container_builds(engine, options.log_dir);
+          if (options.on_step) {
+            options.on_step(
+                fmt::format("{} {} modules: {} #{}", language->name, size, loop, sample));
+          }
+          const std::string cache_id =
+              fmt::format("hellobench-{}-{}-{}-{}", ::getpid(), language->name, size, sample);
+          const ContainerTiming timed = time_container_loop(
+              engine, *language, c.generated, loop, options.jobs,
+              c.work / fmt::format("{}-{}", loop, sample),
+              options.log_dir / fmt::format("{}-{}-{}-{}", language->name, size, loop, sample),
+              cache_id);
+          row.steps = timed.steps;
+          if (!timed.ok) {
+            row.error = timed.error;
+            continue;
+          }
+          row.samples.push_back(timed.seconds);
+          if (timed.image_bytes) row.extra["image_bytes"] = *timed.image_bytes;
         }
+        if (containers && engine.usable) prune_container_builds(engine, options.log_dir);
       }
-      for (auto& [loop, row] : rows) {
+    }
+
+    for (Prepared& p : prepared) {
+      for (auto& [loop, row] : p.rows) {
         (void)loop;
         if (row.error) {
-          outcome.failures.push_back(fmt::format("build {} {} at {} modules: {}", language->name,
-                                                 row.loop, size, first_line(*row.error)));
+          outcome.failures.push_back(fmt::format("build {} {} at {} modules: {}",
+                                                 p.c.language->name, row.loop, size,
+                                                 first_line(*row.error)));
         }
       }
       for (const std::string& loop : service_loop_kinds()) {
-        if (rows.count(loop)) outcome.rows.push_back(row_json(rows[loop], c, options.jobs));
+        if (p.rows.count(loop)) outcome.rows.push_back(row_json(p.rows[loop], p.c, options.jobs));
       }
-      outcome.services.push_back(service);
-      if (!options.keep_scratch) fs::remove_all(c.work);
+      outcome.services.push_back(p.service);
+      if (!options.keep_scratch) fs::remove_all(p.c.work);
     }
   }
   return outcome;
@@ -555,13 +579,14 @@ void run_service_builds(const Config& config, const std::vector<std::string>& se
   if (!doc.contains("services") || !doc["services"].is_array()) doc["services"] = json::array();
   bool containers_ran = false;
   ContainerEngine engine;
-  // Size by size, every language at one size before the next: a long curve stopped part way
-  // (Ctrl-C, a CI time limit) keeps whole sizes of all languages, saved after each one.
+  // Size by size, every language at one size before the next (in rounds, see
+  // time_service_builds): a long curve stopped part way (Ctrl-C, a CI time limit) keeps whole
+  // sizes of all languages, saved after each one.
   for (const int size : sizes) {
-    for (const ServiceLanguage* language : languages) {
+    {
       ServiceBuildOptions one = options;
       one.sizes = {size};
-      const ServiceBuildOutcome outcome = time_service_builds(config.services, {language}, one);
+      const ServiceBuildOutcome outcome = time_service_builds(config.services, languages, one);
       for (const json& row : outcome.rows) doc["builds"].push_back(row);
       for (const json& s : outcome.services) doc["services"].push_back(s);
       for (const std::string& f : outcome.failures) {

@@ -42,8 +42,9 @@ struct ServiceBuildOutcome {
   std::vector<std::string> failures;                  // one line each, for results `failures`
 };
 
-// The loop rows of one language at one size; `container_skip` non-empty: the container loops
-// are skipped with that reason. Never throws for a failing build (the row says why, with the
+// The loop rows of each language at each size. At a size, the samples run in rounds, every
+// language once per round (A B A B ...), so round i's values pair up. Where the container
+// engine cannot run, the container loops are skipped with the reason. Never throws for a failing build (the row says why, with the
 // compiler's last lines); throws MissingToolError / ConfigError for a missing tool or config.
 ServiceBuildOutcome time_service_builds(const ServicesConfig& services,
                                         const std::vector<const ServiceLanguage*>& languages,

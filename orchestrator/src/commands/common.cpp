@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "analysis/claims.hpp"
+#include "analysis/stats.hpp"
 #include "analysis/summary.hpp"
 #include "builds/builds.hpp"
 #include "builds/curves.hpp"
@@ -198,6 +199,29 @@ ScratchDir::~ScratchDir() {
   }
 }
 
+// Adds one round's row to the rows gathered so far: the same (kind, build profile) gains the
+// round's samples (n and the median worked again); a new one is appended.
+void merge_build_round(json& rows, json row) {
+  for (json& have : rows) {
+    if (have.value("kind", "") != row.value("kind", "") ||
+        have.value("build_profile", "") != row.value("build_profile", "")) {
+      continue;
+    }
+    std::vector<double> samples = have["samples_s"].get<std::vector<double>>();
+    for (const json& v : row["samples_s"]) samples.push_back(v.get<double>());
+    const bool ok = have.value("ok", false) && row.value("ok", false);
+    const json error = have.value("ok", false) ? row["error"] : have["error"];
+    for (auto& [key, value] : row.items()) have[key] = value;  // binary sizes, steps: the last
+    have["samples_s"] = samples;
+    have["n"] = samples.size();
+    have["median_s"] = samples.empty() ? json(nullptr) : json(stats::median(samples));
+    have["ok"] = ok;
+    have["error"] = error;
+    return;
+  }
+  rows.push_back(std::move(row));
+}
+
 void run_builds(const std::vector<const ServerConfig*>& servers,
                 const std::vector<std::string>& kinds, int repetitions, int jobs,
                 const fs::path& run_dir, const ScratchDir& scratch, Progress& progress, json& doc) {
@@ -214,29 +238,48 @@ void run_builds(const std::vector<const ServerConfig*>& servers,
   for (const std::string& kind : kinds) steps_per_server += (kind == "dev" ? 3 : 2) * repetitions;
   progress.begin("builds", steps_per_server * static_cast<int>(servers.size()));
   int k = 0;
-  for (const ServerConfig* server : servers) {
-    BuildTimingOptions options;
-    options.kinds = kinds;
-    options.repetitions = repetitions;
-    options.jobs = jobs;
-    options.scratch_root = scratch.path / "builds";
-    options.log_dir = run_dir / "logs" / "builds";
-    options.keep_scratch = scratch.keep;
-    options.on_step = [&](const std::string& name, const std::string& what, int sample) {
-      progress.step(++k, fmt::format("{} {} #{}", name, what, sample));
-    };
-    for (json& row : time_server_builds(*server, options)) {
-      if (!row.value("ok", false)) {
-        progress.note(fmt::format("build {} {} ({}) failed: {}", server->name,
-                                  row.value("kind", ""), row.value("build_profile", ""),
-                                  row.value("error", std::string())));
-        doc["failures"].push_back(fmt::format("build {} {}: {}", server->name,
-                                              row.value("kind", ""),
-                                              row.value("error", std::string())));
-      }
-      doc["builds"].push_back(std::move(row));
+  // In rounds, every server once per round (A B A B ...): drift of the machine hits all alike
+  // and the claims pair round i's values (MEASUREMENT.md 10 and 12). A server's rows gather the
+  // rounds' samples; a round that fails marks its row failed and keeps the samples before it.
+  std::vector<json> rows(servers.size(), json::array());
+  if (!doc.contains("builds") || !doc["builds"].is_array()) doc["builds"] = json::array();
+  const std::size_t before = doc["builds"].size();
+  // results.json after each server's round: a run stopped part way keeps what it timed.
+  auto save_rounds = [&] {
+    json& builds = doc["builds"];
+    builds.erase(builds.begin() + static_cast<std::ptrdiff_t>(before), builds.end());
+    for (const json& server_rows : rows) {
+      for (const json& row : server_rows) builds.push_back(row);
     }
     save(run_dir, doc);
+  };
+  for (int round = 1; round <= repetitions; ++round) {
+    for (std::size_t s = 0; s < servers.size(); ++s) {
+      const ServerConfig* server = servers[s];
+      BuildTimingOptions options;
+      options.kinds = kinds;
+      options.repetitions = 1;
+      options.first_sample = round;
+      options.jobs = jobs;
+      options.scratch_root = scratch.path / "builds";
+      options.log_dir = run_dir / "logs" / "builds";
+      options.keep_scratch = scratch.keep;
+      options.on_step = [&](const std::string& name, const std::string& what, int sample) {
+        progress.step(++k, fmt::format("{} {} #{}", name, what, sample));
+      };
+      for (json& row : time_server_builds(*server, options)) {
+        if (!row.value("ok", false)) {
+          progress.note(fmt::format("build {} {} ({}) failed: {}", server->name,
+                                    row.value("kind", ""), row.value("build_profile", ""),
+                                    row.value("error", std::string())));
+          doc["failures"].push_back(fmt::format("build {} {}: {}", server->name,
+                                                row.value("kind", ""),
+                                                row.value("error", std::string())));
+        }
+        merge_build_round(rows[s], std::move(row));
+      }
+      save_rounds();
+    }
   }
   progress.end();
 }
