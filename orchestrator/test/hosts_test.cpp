@@ -440,7 +440,18 @@ TEST_F(HostsNetns, TwoGeneratorHostsMergeIntoWhatOneHostAtTheSameRateMeasures) {
     EXPECT_LE(p(*row, "p99"), p(*row, "max"));
     EXPECT_LT(p(*row, "p50"), 50'000);  // a hello answer on a veth: well under 50 ms
     EXPECT_GT(row->at("cpu_seconds").get<double>(), 0);
-    EXPECT_EQ(row->at("bound"), "server");  // the rate was held, the generators here measured
+    // Which side was the bottleneck follows the shares the trial recorded (judge_saturation's
+    // rule): the generators here are measured, and they idle at this rate, so on a quiet machine
+    // it is "server"; when other tests keep the generators' CPU set over 90% busy (ctest -j2 in
+    // CI), "loadgen" is the right verdict, and the trial says so with its share.
+    const auto share = [&](const char* name) {
+      const json& v = row->at(name);
+      return v.is_number() ? v.get<double>() : 0.0;
+    };
+    const bool generator_side_saturated =
+        share("loadgen_cpu_share") >= 0.9 || share("generator_side_busy_share") >= 0.9;
+    EXPECT_EQ(row->at("bound"), generator_side_saturated ? "loadgen" : "server")
+        << row->at("bound_reason");
   }
   EXPECT_NEAR(two->at("rps").get<double>(), one->at("rps").get<double>(), 0.05 * 2000);
   EXPECT_NEAR(p(*two, "p50"), p(*one, "p50"), std::max(2000.0, 0.5 * p(*one, "p50")));
