@@ -583,27 +583,25 @@ void run_service_builds(const Config& config, const std::vector<std::string>& se
   // time_service_builds): a long curve stopped part way (Ctrl-C, a CI time limit) keeps whole
   // sizes of all languages, saved after each one.
   for (const int size : sizes) {
-    {
-      ServiceBuildOptions one = options;
-      one.sizes = {size};
-      const ServiceBuildOutcome outcome = time_service_builds(config.services, languages, one);
-      for (const json& row : outcome.rows) doc["builds"].push_back(row);
-      for (const json& s : outcome.services) doc["services"].push_back(s);
-      for (const std::string& f : outcome.failures) {
-        progress.note(f);
-        doc["failures"].push_back(f);
-      }
-      if (!outcome.container.empty()) {
-        json made = doc.contains("container") ? doc["container"].value("images_made", json::array())
-                                              : json::array();
-        for (const json& image : outcome.container["images_made"]) made.push_back(image);
-        doc["container"] = outcome.container;
-        doc["container"]["images_made"] = made;
-        containers_ran = outcome.container.value("usable", false);
-      }
-      mark_largest_sizes(doc["builds"]);
-      write_file_atomic(run_dir / "results.json", doc.dump(2) + "\n");
+    ServiceBuildOptions one = options;
+    one.sizes = {size};
+    const ServiceBuildOutcome outcome = time_service_builds(config.services, languages, one);
+    for (const json& row : outcome.rows) doc["builds"].push_back(row);
+    for (const json& s : outcome.services) doc["services"].push_back(s);
+    for (const std::string& f : outcome.failures) {
+      progress.note(f);
+      doc["failures"].push_back(f);
     }
+    if (!outcome.container.empty()) {
+      json made = doc.contains("container") ? doc["container"].value("images_made", json::array())
+                                            : json::array();
+      for (const json& image : outcome.container["images_made"]) made.push_back(image);
+      doc["container"] = outcome.container;
+      doc["container"]["images_made"] = made;
+      containers_ran = outcome.container.value("usable", false);
+    }
+    mark_largest_sizes(doc["builds"]);
+    write_file_atomic(run_dir / "results.json", doc.dump(2) + "\n");
   }
   // The smallest runnable image of each server the run built or measured (binary claim).
   if (containers_ran) {
